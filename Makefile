@@ -30,7 +30,7 @@ BENCH_TARGETS :=
 INSTALL_RULES :=
 
 include hmap/hmap.mk
-include $(sort $(filter-out hmap/hmap.mk,$(wildcard */*.mk tests/*/*.mk)))
+include $(sort $(filter-out hmap/hmap.mk,$(wildcard */*.mk tests/*/*.mk tests/bench/*/*.mk)))
 
 all: $(ALL_TARGETS)
 
