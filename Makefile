@@ -55,3 +55,27 @@ bench: deps-bench
 
 clean:
 	rm -rf $(BUILD)
+
+# make install: the library (built again so that its .debug_gdb_scripts entry
+# names the installed extension), header, pkg-config file, tracer, man page
+# and the GDB extension.
+INSTALL_GDB_DIR := $(PREFIX)/share/mapviz/gdb
+INSTALL_LIB_DIR := $(BUILD)/install
+
+$(INSTALL_LIB_DIR)/hmap.o: hmap/hmap.c hmap/hmap.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(HMAP_LIB_CFLAGS) -DHMAP_GDB_SCRIPT='"$(INSTALL_GDB_DIR)/mapviz.py"' -c $< -o $@
+
+install: all $(INSTALL_LIB_DIR)/hmap.o
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(INSTALL_GDB_DIR)
+	rm -f $(DESTDIR)$(PREFIX)/lib/libhmap.a
+	ar rcs $(DESTDIR)$(PREFIX)/lib/libhmap.a $(INSTALL_LIB_DIR)/hmap.o
+	$(CC) -shared -Wl,-soname,libhmap.so.1 -o $(DESTDIR)$(PREFIX)/lib/libhmap.so.1 $(INSTALL_LIB_DIR)/hmap.o
+	ln -sf libhmap.so.1 $(DESTDIR)$(PREFIX)/lib/libhmap.so
+	install -m 644 hmap/hmap.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(HMAP_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/bin/mapviz-trace $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 tracer/mapviz-trace.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	cp -r gdb/. $(DESTDIR)$(INSTALL_GDB_DIR)/
+	find $(DESTDIR)$(INSTALL_GDB_DIR) -name __pycache__ -prune -exec rm -rf {} +
