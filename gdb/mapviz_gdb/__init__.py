@@ -1,0 +1,34 @@
+"""mapviz for GDB: commands, a pretty printer and parameters for hmap maps.
+
+Modules: consts (enums from DWARF), layout (layout providers), memory,
+cells (key/elem decoding), hashing, walk (bounded walks of buckets),
+describe/style (text), one cmd_* module per command family, printer, params.
+"""
+import gdb
+
+from . import cli, consts, layout, params, printer
+from . import cmd_show
+
+COMMANDS = (cmd_show.ShowCommand,)
+
+
+def _forget_caches(_event=None):
+    consts.forget()
+    layout.forget()
+
+
+_connected = False
+
+
+def register():
+    global _connected
+    cli.register()
+    for cmd in COMMANDS:
+        cmd()
+    params.register()
+    printer.register()
+    if not _connected:
+        gdb.events.new_objfile.connect(_forget_caches)
+        gdb.events.clear_objfiles.connect(_forget_caches)
+        _connected = True
+    _forget_caches()

@@ -1,0 +1,111 @@
+"""Key and elem cells: from a cell's bytes to a value for GDB, text, and hash input."""
+import struct
+
+import gdb
+
+from . import memory
+from .errors import Unreadable
+
+_INT_FORMATS = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
+                (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
+
+
+def _is_char_pointer(t):
+    t = t.strip_typedefs()
+    if t.code != gdb.TYPE_CODE_PTR:
+        return False
+    target = t.target().strip_typedefs()
+    return target.sizeof == 1 and target.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR)
+
+
+def quote(data, complete=True):
+    """A C-like string literal for bytes of a string key."""
+    body = data.decode("utf-8", "backslashreplace").replace("\\", "\\\\").replace('"', '\\"')
+    body = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in body)
+    return f'"{body}"' + ("" if complete else "...")
+
+
+class CellCodec:
+    """Decodes one kind of cell (the keys or the elems of a map type).
+
+    A direct cell holds the value; an indirect cell holds a pointer to it.
+    Integers and bools are decoded in Python (the fast path, no gdb.Value);
+    every other type goes through gdb.Value(bytes, type) so GDB formats it.
+    """
+
+    def __init__(self, value_type, indirect, is_string=False):
+        self.type = value_type
+        self.size = value_type.sizeof
+        self.indirect = indirect
+        self.is_string = is_string or _is_char_pointer(value_type)
+        st = value_type.strip_typedefs()
+        self.is_bool = st.code == gdb.TYPE_CODE_BOOL
+        self._int = None
+        if st.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_CHAR) and st.sizeof in (1, 2, 4, 8):
+            signed = bool(getattr(st, "is_signed", False)) and not self.is_bool
+            self._int = struct.Struct("<" + _INT_FORMATS[(st.sizeof, signed)])
+
+    def value_bytes(self, cell):
+        """The value's own bytes: the cell, or what an indirect cell points to."""
+        if not self.indirect:
+            return cell[:self.size]
+        return memory.read(memory.u64(cell), self.size)
+
+    def for_gdb(self, cell):
+        """What the pretty printer yields: a Python int or a gdb.Value."""
+        try:
+            raw = self.value_bytes(cell)
+        except Unreadable as e:
+            return e.marker
+        if self._int is not None and not self.is_bool:
+            return self._int.unpack_from(raw)[0]
+        v = gdb.Value(raw, self.type)
+        if self.is_string:
+            try:
+                return v.lazy_string()
+            except gdb.error:
+                return v
+        return v
+
+    def text(self, cell):
+        """How show, slot and dot write the value."""
+        try:
+            raw = self.value_bytes(cell)
+        except Unreadable as e:
+            return e.marker
+        if self._int is not None:
+            n = self._int.unpack_from(raw)[0]
+            return ("true" if n else "false") if self.is_bool else str(n)
+        if self.is_string:
+            ptr = memory.u64(raw)
+            if ptr == 0:
+                return "NULL"
+            try:
+                data, complete = memory.read_cstring(ptr, 64)
+            except Unreadable as e:
+                return e.marker
+            return quote(data, complete)
+        try:
+            return gdb.Value(raw, self.type).format_string(max_elements=16, repeat_threshold=10)
+        except gdb.error as e:
+            return f"<{str(e).splitlines()[0] if str(e) else 'undecodable'}>"
+
+    def hash_input(self, cell):
+        """The bytes the map hashes for this key: the string's bytes for string keys
+        (None when too long to read whole), else the key's bytes. May raise Unreadable."""
+        raw = self.value_bytes(cell)
+        if not self.is_string:
+            return raw
+        ptr = memory.u64(raw)
+        data, complete = memory.read_cstring(ptr)
+        return data if complete else None
+
+
+def codecs(layout):
+    """(key codec, elem codec) of a layout, cached on it."""
+    pair = getattr(layout, "_codecs", None)
+    if pair is None:
+        pair = (CellCodec(layout.key_type, layout.indirect_key, layout.hash_kind == "string"),
+                CellCodec(layout.elem_type, layout.indirect_elem))
+        layout._codecs = pair
+    return pair

@@ -1,0 +1,220 @@
+"""mapviz show: the header, then each bucket and its overflow chain, slot by slot."""
+import collections
+
+from . import layout as layouts
+from .cells import codecs
+from .cli import MapvizCommand, Parser, integer
+from .consts import consts
+from .describe import growth_line, header_line, layout_line
+from .errors import MapvizError, Unreadable
+from .hashing import bucket_mask, tophash
+from .params import max_buckets
+from .style import Style
+from .walk import arrays, chain, header_problems, key_hash
+
+
+class Stats:
+    """What --summary reports, gathered while walking."""
+
+    def __init__(self):
+        self.states = collections.Counter()    # state name or "live" -> cells
+        self.chain_lengths = collections.Counter()
+        self.buckets = 0
+        self.overflows = 0
+        self.markers = 0
+        self.live_entries = 0                  # live cells that are map entries now
+
+
+class ChainRenderer:
+    """Renders one chain (an array bucket and its overflows) of the new or old array."""
+
+    def __init__(self, ref, style, stats, render=True):
+        self.ref = ref
+        self.lay = ref.layout
+        self.c = consts()
+        self.style = style
+        self.stats = stats
+        self.render = render
+        self.key_codec, self.elem_codec = codecs(ref.layout)
+        h = ref.header
+        self.new_mask = bucket_mask(h.B)
+        self.old_mask = bucket_mask(h.old_B()) if h.growing() else 0
+        self.newbit = 1 << h.old_B() if h.growing() and not h.same_size_grow() else 0
+
+    def chain(self, array, index, old):
+        """Lines for chain `index` of array (old: the array is oldbuckets)."""
+        lines = []
+        label = "old bucket" if old else "bucket"
+        try:
+            first = array.bucket(index)
+        except Unreadable as e:
+            self.stats.markers += 1
+            return [f"{label} {index} " + self.style("marker", e.marker)]
+        buckets, end = chain(array, first)
+        evacuated = self.c.is_evacuated_bucket(first.tophash(self.lay)[0])
+        entries_here = not (old and evacuated)
+        self.stats.buckets += 1
+        self.stats.overflows += len(buckets) - 1
+        self.stats.chain_lengths[len(buckets)] += 1
+        seen_empty_rest = False
+        for b in buckets:
+            if self.render:
+                where = f" overflow {b.depth}" if b.depth else ""
+                note = (" (evacuated)" if evacuated else " (not evacuated)") if old and b.depth == 0 else ""
+                lines.append(self.style("title", f"{label} {index}{where}") + " " +
+                             self.style("addr", f"{b.addr:#x}") + note)
+            seen_empty_rest = self._slots(b, index, old, entries_here, seen_empty_rest, lines)
+        if end:
+            self.stats.markers += 1
+            lines.append("  " + self.style("marker", end))
+        return lines
+
+    def _slots(self, b, index, old, entries_here, seen_empty_rest, lines):
+        c, lay, st = self.c, self.lay, self.stats
+        th = b.tophash(lay)
+        run = None  # [first slot, last slot, tophash] of a run of one empty state
+        for s in range(c.bucket_cnt):
+            top = th[s]
+            name = c.state_name.get(top)
+            st.states[name or "live"] += 1
+            if name is not None:
+                if name == "emptyRest":
+                    seen_empty_rest = True
+                if self.render and name not in ("evacuatedX", "evacuatedY"):
+                    if run and run[2] == top and run[1] == s - 1:
+                        run[1] = s
+                        continue
+                    self._flush(run, lines)
+                    run = [s, s, top]
+                    continue
+            self._flush(run, lines)
+            run = None
+            if name is None and entries_here:
+                st.live_entries += 1
+            if not self.render and not (name is None and seen_empty_rest):
+                continue
+            markers = []
+            if name is None:
+                markers = self._check_live(b, s, top, index, old, seen_empty_rest)
+            if self.render:
+                lines.append(self._slot_line(b, s, top, name, index, markers))
+        self._flush(run, lines)
+        return seen_empty_rest
+
+    def _check_live(self, b, s, top, index, old, seen_empty_rest):
+        """Markers for a live cell that lookups could not find where it is."""
+        out = []
+        if seen_empty_rest:
+            out.append("<live after emptyRest: lookups stop before it>")
+        hv = key_hash(self.ref, self.key_codec, b.key_cell(self.lay, s))
+        if hv is not None:
+            if tophash(hv) != top:
+                out.append(f"<tophash mismatch: key hashes to {tophash(hv):#04x}>")
+            mask = self.old_mask if old else self.new_mask
+            if hv & mask != index:
+                out.append(f"<wrong bucket: key belongs in {hv & mask}>")
+        self.stats.markers += len(out)
+        return out
+
+    def _slot_line(self, b, s, top, name, index, markers):
+        lay = self.lay
+        if name is None:
+            text = (f"  [{s}] " + self.style("live", f"{top:#04x}") +
+                    f"  key {self.key_codec.text(b.key_cell(lay, s))}"
+                    f"  elem {self.elem_codec.text(b.elem_cell(lay, s))}")
+        else:  # evacuatedX/Y: the entry moved; its bytes stay behind for old iterators
+            dest = index + (self.newbit if name == "evacuatedY" else 0)
+            text = (f"  [{s}] " + self.style(name, f"{top:#04x} {name}") +
+                    f"  stale key {self.key_codec.text(b.key_cell(lay, s))} -> bucket {dest}")
+        return text + "".join("  " + self.style("marker", m) for m in markers)
+
+    def _flush(self, run, lines):
+        if not run or not self.render:
+            return
+        first, last, top = run
+        slots = f"[{first}]" if first == last else f"[{first}-{last}]"
+        name = self.c.state_name[top]
+        lines.append(f"  {slots} " + self.style(name, f"{top:#04x} {name}"))
+
+
+def summary_lines(ref, stats, complete):
+    c = consts()
+    h = ref.header
+    st = stats.states
+    cells = sum(st.values())
+    occupancy = 100.0 * st["live"] / cells if cells else 0.0
+    num, den = c.load_factor
+    out = [f"cells: {st['live']} live, {st['emptyOne']} emptyOne (tombstones), {st['emptyRest']} emptyRest, "
+           f"{st['evacuatedX'] + st['evacuatedY']} evacuatedX/Y, {st['evacuatedEmpty']} evacuatedEmpty "
+           f"in {stats.buckets} buckets + {stats.overflows} overflow",
+           f"occupancy {occupancy:.1f}% of {cells} cells; load {h.count / (1 << h.B):.2f} per bucket "
+           f"(growth above {num / den:.2f})",
+           "chain lengths: " + ", ".join(f"{n} bucket{'s' if n > 1 else ''}: {k}"
+                                         for n, k in sorted(stats.chain_lengths.items()))]
+    if complete:
+        if stats.live_entries == h.count:
+            out.append(f"count {h.count} agrees with the {stats.live_entries} live entries")
+        else:
+            out.append(f"<count {h.count} but {stats.live_entries} live entries>")
+    if stats.markers:
+        out.append(f"<{stats.markers} problems marked>")
+    return out
+
+
+def render_show(ref, bucket=None, limit=None, summary=False, style=None):
+    style = style or Style()
+    h = ref.header
+    lines = [header_line(ref)]
+    g = growth_line(ref)
+    if g:
+        lines.append(g)
+    lines.append(layout_line(ref.layout))
+    lines += [style("marker", p) for p in ref.layout.problems]
+    problems = header_problems(ref)
+    if problems:
+        return lines + [style("marker", p) for p in problems]
+    new, old = arrays(ref)
+    if new is None:
+        return lines + ["no buckets (an empty map allocates them on the first insert)"]
+    if bucket is not None and bucket >= new.n:
+        raise MapvizError(f"no bucket {bucket}: the map has {new.n} buckets (B {h.B})")
+    stats = Stats()
+    r = ChainRenderer(ref, style, stats, render=not summary)
+    indices = [bucket] if bucket is not None else range(new.n)
+    shown = 0
+    old_mask = bucket_mask(h.old_B()) if old else 0
+    for i in indices:
+        if not summary and limit is not None and shown >= limit:
+            rest = len(indices) - shown
+            lines.append(f"... {rest} more buckets (mapviz show --limit N, or set mapviz max-buckets unlimited)")
+            break
+        if old is not None and (i <= old_mask or bucket is not None):
+            # Old buckets beside the new ones: old bucket j goes before new bucket j.
+            lines += r.chain(old, i & old_mask, True)
+        lines += r.chain(new, i, False)
+        shown += 1
+    complete = bucket is None and shown == new.n
+    if summary:
+        lines += summary_lines(ref, stats, complete)
+    elif complete:
+        lines.append(summary_lines(ref, stats, True)[3])
+    return lines
+
+
+class ShowCommand(MapvizCommand):
+    NAME = "show"
+    PARSER = Parser("show", "Show a map's header, then each bucket and overflow bucket slot by slot:\n"
+                    "tophash in hex and state name, key and elem. While the map grows, each old\n"
+                    "bucket is shown before the new bucket of the same index.",
+                    "example: mapviz show counts --bucket 5")
+    PARSER.add_argument("expr", metavar="EXPR", help="the map: a map, or a pointer to one")
+    PARSER.add_argument("--bucket", type=integer, metavar="N", help="only bucket N (and its old bucket)")
+    PARSER.add_argument("--limit", type=integer, metavar="N",
+                        help="at most N buckets (default: set mapviz max-buckets)")
+    PARSER.add_argument("--summary", action="store_true",
+                        help="occupancy, chain-length histogram, tombstones, load instead of slots")
+
+    def run(self, args):
+        ref = layouts.map_ref_of_expr(args.expr)
+        limit = args.limit if args.limit is not None else max_buckets()
+        return "\n".join(render_show(ref, args.bucket, limit, args.summary))

@@ -1,0 +1,90 @@
+"""`set mapviz color on|off|auto` and `set mapviz max-buckets N|unlimited`."""
+import os
+
+import gdb
+
+
+class SetMapviz(gdb.Command):
+    """Settings of the mapviz commands."""
+
+    def __init__(self):
+        super().__init__("set mapviz", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
+
+
+class ShowMapviz(gdb.Command):
+    """Show the settings of the mapviz commands."""
+
+    def __init__(self):
+        super().__init__("show mapviz", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
+
+    def invoke(self, arg, from_tty):
+        gdb.execute("show mapviz color", from_tty)
+        gdb.execute("show mapviz max-buckets", from_tty)
+
+
+class ColorParameter(gdb.Parameter):
+    """Color slot states in mapviz output: on, off, or auto (on when GDB's
+    output is a terminal, GDB styling is enabled and NO_COLOR is not set)."""
+
+    set_doc = "Set whether mapviz output uses colors."
+    show_doc = "Show whether mapviz output uses colors."
+
+    def __init__(self):
+        super().__init__("mapviz color", gdb.COMMAND_DATA, gdb.PARAM_AUTO_BOOLEAN)
+        self.value = None
+
+    def get_show_string(self, svalue):
+        return f"mapviz colors: {svalue} (now {'on' if color_enabled() else 'off'})"
+
+    def get_set_string(self):
+        return ""
+
+
+class MaxBucketsParameter(gdb.Parameter):
+    """How many buckets mapviz show and mapviz dot draw at most (unlimited: all)."""
+
+    set_doc = "Set how many buckets mapviz show and dot draw at most."
+    show_doc = "Show how many buckets mapviz show and dot draw at most."
+
+    def __init__(self):
+        super().__init__("mapviz max-buckets", gdb.COMMAND_DATA, gdb.PARAM_ZUINTEGER_UNLIMITED)
+        self.value = 64
+
+    def get_show_string(self, svalue):
+        return f"mapviz draws at most {svalue} buckets"
+
+    def get_set_string(self):
+        return ""
+
+
+_params = {}
+
+
+def color_enabled():
+    p = _params.get("color")
+    setting = p.value if p else None
+    if setting is not None:
+        return bool(setting)
+    if "NO_COLOR" in os.environ or not os.isatty(1):
+        return False
+    try:
+        return bool(gdb.parameter("style enabled"))
+    except gdb.error:
+        return True
+
+
+def max_buckets():
+    """The limit, or None for unlimited."""
+    p = _params.get("max_buckets")
+    v = p.value if p else 64
+    return None if v is None or v < 0 else v
+
+
+def register():
+    SetMapviz()
+    ShowMapviz()
+    old = {k: p.value for k, p in _params.items()}
+    _params["color"] = ColorParameter()
+    _params["max_buckets"] = MaxBucketsParameter()
+    for k, v in old.items():  # keep the user's settings when the extension is reloaded
+        _params[k].value = v
