@@ -7,10 +7,10 @@ describe/style (text), one cmd_* module per command family, printer, params.
 import gdb
 
 from . import cli, consts, layout, params, printer
-from . import cmd_show, cmd_slot, cmd_watch
+from . import cmd_dot, cmd_ls, cmd_show, cmd_slot, cmd_watch
 
 COMMANDS = (cmd_show.ShowCommand, cmd_slot.SlotCommand, cmd_watch.WatchCommand,
-            cmd_watch.UnwatchCommand)
+            cmd_watch.UnwatchCommand, cmd_ls.LsCommand, cmd_dot.DotCommand)
 
 
 def _forget_caches(_event=None):

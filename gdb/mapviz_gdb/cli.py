@@ -59,12 +59,14 @@ Keys and elems are shown by their C types, from the program's DWARF."""
 
 class MapvizCommand(gdb.Command):
     NAME = None
+    SUMMARY = None   # one line for `help mapviz`
     PARSER = None
     # Positional arguments that are expressions (completed as such).
     EXPRESSION_ARGS = 1
 
     def __init__(self):
-        self.__doc__ = self.PARSER.format_help().rstrip()
+        # GDB shows the first line in `help mapviz`, the whole text in `help mapviz NAME`.
+        self.__doc__ = self.SUMMARY + "\n\n" + self.PARSER.format_help().rstrip()
         super().__init__("mapviz " + self.NAME, gdb.COMMAND_DATA)
 
     @command_boundary

@@ -6,11 +6,11 @@ from .cells import codecs
 from .cli import MapvizCommand, Parser, integer
 from .consts import consts
 from .describe import growth_line, header_line, layout_line
-from .errors import MapvizError, Unreadable
+from .errors import MapvizError
 from .hashing import bucket_mask, tophash
 from .params import max_buckets
 from .style import Style
-from .walk import arrays, chain, header_problems, key_hash
+from .walk import arrays, chains, header_problems, key_hash
 
 
 class Stats:
@@ -41,32 +41,30 @@ class ChainRenderer:
         self.old_mask = bucket_mask(h.old_B()) if h.growing() else 0
         self.newbit = 1 << h.old_B() if h.growing() and not h.same_size_grow() else 0
 
-    def chain(self, array, index, old):
-        """Lines for chain `index` of array (old: the array is oldbuckets)."""
+    def chain(self, view):
+        """Lines for one ChainView."""
         lines = []
-        label = "old bucket" if old else "bucket"
-        try:
-            first = array.bucket(index)
-        except Unreadable as e:
+        label = "old bucket" if view.old else "bucket"
+        if not view.buckets:
             self.stats.markers += 1
-            return [f"{label} {index} " + self.style("marker", e.marker)]
-        buckets, end = chain(array, first)
+            return [f"{label} {view.index} " + self.style("marker", view.end)]
+        first = view.buckets[0]
         evacuated = self.c.is_evacuated_bucket(first.tophash(self.lay)[0])
-        entries_here = not (old and evacuated)
+        entries_here = not (view.old and evacuated)
         self.stats.buckets += 1
-        self.stats.overflows += len(buckets) - 1
-        self.stats.chain_lengths[len(buckets)] += 1
+        self.stats.overflows += len(view.buckets) - 1
+        self.stats.chain_lengths[len(view.buckets)] += 1
         seen_empty_rest = False
-        for b in buckets:
+        for b in view.buckets:
             if self.render:
                 where = f" overflow {b.depth}" if b.depth else ""
-                note = (" (evacuated)" if evacuated else " (not evacuated)") if old and b.depth == 0 else ""
-                lines.append(self.style("title", f"{label} {index}{where}") + " " +
+                note = (" (evacuated)" if evacuated else " (not evacuated)") if view.old and b.depth == 0 else ""
+                lines.append(self.style("title", f"{label} {view.index}{where}") + " " +
                              self.style("addr", f"{b.addr:#x}") + note)
-            seen_empty_rest = self._slots(b, index, old, entries_here, seen_empty_rest, lines)
-        if end:
+            seen_empty_rest = self._slots(b, view.index, view.old, entries_here, seen_empty_rest, lines)
+        if view.end:
             self.stats.markers += 1
-            lines.append("  " + self.style("marker", end))
+            lines.append("  " + self.style("marker", view.end))
         return lines
 
     def _slots(self, b, index, old, entries_here, seen_empty_rest, lines):
@@ -181,18 +179,13 @@ def render_show(ref, bucket=None, limit=None, summary=False, style=None):
     stats = Stats()
     r = ChainRenderer(ref, style, stats, render=not summary)
     indices = [bucket] if bucket is not None else range(new.n)
-    shown = 0
-    old_mask = bucket_mask(h.old_B()) if old else 0
-    for i in indices:
-        if not summary and limit is not None and shown >= limit:
-            rest = len(indices) - shown
-            lines.append(f"... {rest} more buckets (mapviz show --limit N, or set mapviz max-buckets unlimited)")
-            break
-        if old is not None and (i <= old_mask or bucket is not None):
-            # Old buckets beside the new ones: old bucket j goes before new bucket j.
-            lines += r.chain(old, i & old_mask, True)
-        lines += r.chain(new, i, False)
-        shown += 1
+    if not summary and limit is not None and len(indices) > limit:
+        indices = indices[:limit]
+    for view in chains(ref, indices):
+        lines += r.chain(view)
+    shown = len(indices)
+    if shown < new.n and bucket is None:
+        lines.append(f"... {new.n - shown} more buckets (mapviz show --limit N, or set mapviz max-buckets unlimited)")
     complete = bucket is None and shown == new.n
     if summary:
         lines += summary_lines(ref, stats, complete)
@@ -203,6 +196,7 @@ def render_show(ref, bucket=None, limit=None, summary=False, style=None):
 
 class ShowCommand(MapvizCommand):
     NAME = "show"
+    SUMMARY = "Show the header and every bucket of a map, slot by slot."
     PARSER = Parser("show", "Show a map's header, then each bucket and overflow bucket slot by slot:\n"
                     "tophash in hex and state name, key and elem. While the map grows, each old\n"
                     "bucket is shown before the new bucket of the same index.",

@@ -77,6 +77,7 @@ def render_slot(ref, key):
 
 class SlotCommand(MapvizCommand):
     NAME = "slot"
+    SUMMARY = "Show where a key lives in a map, or where it would go."
     PARSER = Parser("slot", "Where KEY lives in the map: its hash (XXH3-64 with the map's hash0, computed\n"
                     "here, not in the program), tophash, bucket (and old bucket while growing),\n"
                     "then its bucket, overflow depth, slot and the addresses of its tophash byte,\n"

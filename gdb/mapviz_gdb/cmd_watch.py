@@ -225,6 +225,7 @@ def after_stop():
 
 class WatchCommand(MapvizCommand):
     NAME = "watch"
+    SUMMARY = "Report every write to a key's slot (hardware watchpoints)."
     PARSER = Parser("watch", "Report every write to KEY's slot: hardware watchpoints on its tophash byte,\n"
                     "key cell and elem cell (first 8 bytes each) and on the map's buckets field.\n"
                     "Each write prints one line: field, old -> new (slot state names), function and\n"
@@ -254,6 +255,7 @@ class WatchCommand(MapvizCommand):
 
 class UnwatchCommand(MapvizCommand):
     NAME = "unwatch"
+    SUMMARY = "Remove the watchpoints of mapviz watch."
     PARSER = Parser("unwatch", "Remove the watchpoints of mapviz watch.")
 
     def run(self, args):

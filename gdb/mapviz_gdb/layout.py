@@ -145,15 +145,8 @@ class HmapDwarfProvider:
         return MapHeader(addr, _decode_struct(memory.read(addr, htype.sizeof), fields, MapHeader.FIELDS))
 
     def read_descriptor(self, addr):
-        """The descriptor at addr as a dict, or raise Unreadable/MapvizError."""
-        dtype = gdb.lookup_type("struct hmap_type")
-        fields = _struct_fields(dtype)
-        raw = memory.read(addr, dtype.sizeof)
-        d = _decode_struct(raw, fields, self.DESCRIPTOR_INTS)
-        for name in ("name", "key_type", "elem_type"):
-            off, size = fields[name]
-            d[name] = raw[off:off + size].split(b"\0", 1)[0].decode("utf-8", "replace")
-        return d
+        """The descriptor at addr as a dict; raises Unreadable."""
+        return decode_descriptor(memory.read(addr, gdb.lookup_type("struct hmap_type").sizeof))
 
     def layout(self, descriptor_addr, bucket_type):
         key = (str(bucket_type) if bucket_type else None, descriptor_addr)
@@ -221,6 +214,16 @@ class HmapDwarfProvider:
                          dwarf["keys_offset"], dwarf["elems_offset"], dwarf["overflow_offset"],
                          dwarf["keysize"], dwarf["elemsize"], indirect_key, indirect_elem, hash_kind,
                          problems)
+
+
+def decode_descriptor(raw):
+    """A struct hmap_type's bytes as a dict (its offsets from DWARF)."""
+    fields = _struct_fields(gdb.lookup_type("struct hmap_type"))
+    d = _decode_struct(raw, fields, HmapDwarfProvider.DESCRIPTOR_INTS)
+    for name in ("name", "key_type", "elem_type"):
+        off, size = fields[name]
+        d[name] = raw[off:off + size].split(b"\0", 1)[0].decode("utf-8", "replace")
+    return d
 
 
 def _unqualified_typedef(cell_type, indirect):

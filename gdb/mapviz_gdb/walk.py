@@ -290,3 +290,50 @@ def insert_position(ref, hash_):
             if c.is_empty(th[s]):
                 return (index, b, s), None
     return (index, buckets[-1], None), end
+
+
+class ChainView:
+    """One chain as show and dot draw it: old (from oldbuckets) or new, its index,
+    its buckets, and a marker when it ended early or could not be read."""
+    __slots__ = ("old", "index", "buckets", "end")
+
+    def __init__(self, old, index, buckets, end):
+        self.old = old
+        self.index = index
+        self.buckets = buckets   # [] when the array bucket itself is unreadable
+        self.end = end
+
+
+def chains(ref, indices):
+    """Yield a ChainView per new bucket index, each old bucket right before the
+    new bucket of the same index (all old buckets once; with a single index, its own)."""
+    h = ref.header
+    new, old = arrays(ref)
+    old_mask = bucket_mask(h.old_B()) if old else 0
+    single = len(indices) == 1
+    k = 0
+    while k < len(indices):
+        i = indices[k]
+        if old is not None and (i <= old_mask or single):
+            yield _chain_view(old, i & old_mask, True)
+        view = _chain_view(new, i, False)
+        k += 1
+        if not view.buckets and not single:
+            # Its whole chunk failed: one marker for the stretch (old buckets in it included).
+            resume = new.skip_unreadable(i)
+            last = i
+            while k < len(indices) and indices[k] < resume:
+                last = indices[k]
+                k += 1
+            if last > i:
+                view.end += f" (buckets {i}-{last})"
+        yield view
+
+
+def _chain_view(array, index, old):
+    try:
+        first = array.bucket(index)
+    except Unreadable as e:
+        return ChainView(old, index, [], e.marker)
+    buckets, end = chain(array, first)
+    return ChainView(old, index, buckets, end)
