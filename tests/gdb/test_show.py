@@ -1,0 +1,82 @@
+"""mapviz show: exact lines built from the fixture's ground truth."""
+import re
+
+from conftest import tophash
+
+ELEMS_OFFSET, BUCKET_SIZE = 72, 144  # struct u64s_map_bucket, as the layout line says
+
+
+def sections(text):
+    """{(title, addr): [lines]} of show's output."""
+    out, cur = {}, None
+    for line in text.splitlines():
+        m = re.match(r"((?:old )?bucket \d+(?: overflow \d+)?) (0x[0-9a-f]+)", line)
+        if m:
+            cur = out.setdefault((m.group(1), int(m.group(2), 16)), [])
+        elif cur is not None and line.startswith("  "):
+            cur.append(line)
+    return out
+
+
+def check_entries_in_place(text, truth, B, old_B=None):
+    secs = sections(text)
+    for e in truth.entries:
+        (title, addr), = [(t, a) for (t, a) in secs if a <= e.elemcell < a + BUCKET_SIZE]
+        slot = (e.elemcell - addr - ELEMS_OFFSET) // 8
+        line = f"  [{slot}] {tophash(e.hash):#04x}  key {e.key}  elem {e.elem}"
+        assert line in secs[(title, addr)], (title, line)
+        index = int(title.split()[-3 if "overflow" in title else -1])
+        mask = (1 << (old_B if title.startswith("old") else B)) - 1
+        assert index == e.hash & mask
+
+
+def test_header_and_every_slot_of_a_map_with_tombstones(maps_run):
+    out = maps_run(["mapviz show u64s --limit 100"])
+    t = maps_run.truth["u64s"]
+    lines = out[0].splitlines()
+    assert lines[0] == (f"u64s_map {t.addr:#x}: count 85, B 4 (16 buckets), load 5.31, hash0 0x1, "
+                        f"flags iterator|oldIterator, noverflow {t.noverflow}")
+    assert lines[1] == ("layout: key uint64_t (8 bytes), elem uint64_t (8 bytes); bucket 144 bytes: "
+                        "tophash +0, keys +8, elems +72, overflow +136")
+    assert lines[-1] == "count 85 agrees with the 85 live entries"
+    check_entries_in_place(out[0], t, 4)
+    assert re.search(r"^  \[\d\] 0x01 emptyOne$", out[0], re.M)
+    assert len(sections(out[0])) == 16 + t.noverflow
+
+
+def test_old_buckets_beside_new_ones_mid_growth(maps_run):
+    out = maps_run(["mapviz show growing --limit 32", "mapviz show samesize --limit 16"])
+    t = maps_run.truth["growing"]
+    lines = out[0].splitlines()
+    assert lines[1].startswith("growing (doubling): oldbuckets 0x") and "16 old buckets, nevacuate " in lines[1]
+    check_entries_in_place(out[0], t, 5, old_B=4)
+    titles = [title for title, _ in sections(out[0])]
+    assert titles[:3] == ["old bucket 0", "bucket 0", "old bucket 1"] or titles[1].startswith("bucket 0")
+    assert lines[-1] == "count 104 agrees with the 104 live entries"
+    s = maps_run.truth["samesize"]
+    assert "growing (same size)" in out[1] and "flags iterator|oldIterator|sameSizeGrow" in out[1]
+    check_entries_in_place(out[1], s, 4, old_B=4)
+
+
+def test_bucket_limit_and_summary_options(maps_run):
+    out = maps_run(["mapviz show growing --bucket 21", "mapviz show u64s --limit 2",
+                    "set mapviz max-buckets 3", "mapviz show u64s", "mapviz show u64s --summary"])
+    titles = [t for t, _ in sections(out[0])]
+    assert titles[0] == "old bucket 5" and "bucket 21" in titles
+    assert all(t.startswith(("old bucket 5", "bucket 21")) for t in titles)
+    assert out[1].splitlines()[-1] == "... 14 more buckets (mapviz show --limit N, or set mapviz max-buckets unlimited)"
+    assert [t for t, _ in sections(out[3]) if "overflow" not in t] == ["bucket 0", "bucket 1", "bucket 2"]
+    summary = out[4].splitlines()
+    assert re.fullmatch(r"cells: 85 live, \d+ emptyOne \(tombstones\), \d+ emptyRest, 0 evacuatedX/Y, "
+                        r"0 evacuatedEmpty in 16 buckets \+ 3 overflow", summary[2])
+    assert re.fullmatch(r"occupancy \d+\.\d% of \d+ cells; load 5\.31 per bucket \(growth above 6\.50\)", summary[3])
+    assert summary[4].startswith("chain lengths: 1 bucket: ")
+    assert summary[5] == "count 85 agrees with the 85 live entries"
+
+
+def test_other_key_types(maps_run):
+    out = maps_run(["mapviz show names", "mapviz show bigs"])
+    assert '  key "a somewhat longer key with spaces"  elem 8' in out[0]
+    assert "key const char * (8 bytes, hashed as a string), elem int (4 bytes)" in out[0]
+    assert "key struct big (136 bytes, indirect), elem struct big (136 bytes, indirect)" in out[1]
+    assert re.search(r'key \{tag = "big-3", .*id = 3\}  elem \{tag = "big-3"', out[1])
