@@ -1,0 +1,131 @@
+/*
+ * arch_x86_64.c: x86-64 debug registers. DR0-DR3 hold addresses, DR7 enables
+ * them (a local-enable bit, a 2-bit RW field and a 2-bit LEN field per
+ * register), DR6 reports which one fired and is not cleared by the CPU.
+ *
+ * The encoding is pure (x86_dr7_*); the ptrace part only moves numbers in and
+ * out of struct user's u_debugreg. Following the SDM, DR7 is written 0 before
+ * DR0-3 change, so no stale enable points at a half-updated address.
+ */
+#include "arch.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+
+int x86_dr7_len_bits(unsigned len)
+{
+	switch (len) {
+	case 1: return 0x0;
+	case 2: return 0x1;
+	case 8: return 0x2;
+	case 4: return 0x3;
+	default: return -1;
+	}
+}
+
+bool watch_valid(uint64_t addr, unsigned len)
+{
+	return x86_dr7_len_bits(len) >= 0 && addr % len == 0;
+}
+
+uint64_t x86_dr7_encode(const struct watch w[ARCH_MAX_WATCH])
+{
+	uint64_t dr7 = 0;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++) {
+		if (!w[i].used || !watch_valid(w[i].addr, w[i].len))
+			continue;
+		unsigned rw = w[i].kind == WATCH_ACCESS ? X86_DR_RW_ACCESS : X86_DR_RW_WRITE;
+		dr7 |= X86_DR7_LOCAL_ENABLE(i);
+		dr7 |= (uint64_t)rw << X86_DR7_RW_SHIFT(i);
+		dr7 |= (uint64_t)x86_dr7_len_bits(w[i].len) << X86_DR7_LEN_SHIFT(i);
+	}
+	return dr7;
+}
+
+bool x86_dr7_decode(uint64_t dr7, unsigned i, unsigned *len, enum watch_kind *kind)
+{
+	if (i >= ARCH_MAX_WATCH || !(dr7 & X86_DR7_LOCAL_ENABLE(i)))
+		return false;
+	static const unsigned lens[4] = {1, 2, 8, 4};
+	unsigned rw = (dr7 >> X86_DR7_RW_SHIFT(i)) & 3;
+	*len = lens[(dr7 >> X86_DR7_LEN_SHIFT(i)) & 3];
+	*kind = rw == X86_DR_RW_ACCESS ? WATCH_ACCESS : WATCH_WRITE;
+	return true;
+}
+
+/* ---- the thin ptrace layer ---- */
+
+static int poke_dr(pid_t tid, unsigned n, uint64_t v)
+{
+	errno = 0;
+	if (ptrace(PTRACE_POKEUSER, tid, offsetof(struct user, u_debugreg[n]), v) != 0)
+		return -errno;
+	return 0;
+}
+
+static int peek_dr(pid_t tid, unsigned n, uint64_t *v)
+{
+	errno = 0;
+	long r = ptrace(PTRACE_PEEKUSER, tid, offsetof(struct user, u_debugreg[n]), 0);
+	if (r == -1 && errno)
+		return -errno;
+	*v = (uint64_t)r;
+	return 0;
+}
+
+static int x86_set(pid_t tid, const struct watch *w)
+{
+	int rc = poke_dr(tid, 7, 0);
+	for (unsigned i = 0; i < ARCH_MAX_WATCH && rc == 0; i++)
+		if (w[i].used)
+			rc = poke_dr(tid, i, w[i].addr);
+	if (rc == 0)
+		rc = poke_dr(tid, 6, 0);
+	if (rc == 0)
+		rc = poke_dr(tid, 7, x86_dr7_encode(w));
+	return rc;
+}
+
+static int x86_clear(pid_t tid)
+{
+	int rc = poke_dr(tid, 7, 0);
+	for (unsigned i = 0; i < ARCH_MAX_WATCH && rc == 0; i++)
+		rc = poke_dr(tid, i, 0);
+	if (rc == 0)
+		rc = poke_dr(tid, 6, 0);
+	return rc;
+}
+
+static int x86_take_hits(pid_t tid, unsigned *mask)
+{
+	uint64_t dr6;
+	int rc = peek_dr(tid, 6, &dr6);
+	if (rc)
+		return rc;
+	*mask = dr6 & 0xf;
+	return *mask ? poke_dr(tid, 6, 0) : 0;
+}
+
+static int x86_enabled(pid_t tid, unsigned *mask)
+{
+	uint64_t dr7;
+	int rc = peek_dr(tid, 7, &dr7);
+	if (rc)
+		return rc;
+	*mask = 0;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
+		if (dr7 & X86_DR7_LOCAL_ENABLE(i))
+			*mask |= 1u << i;
+	return 0;
+}
+
+const struct arch_watch_ops arch_watch_x86_64 = {
+	.name = "x86-64",
+	.nslots = 4,
+	.set = x86_set,
+	.clear = x86_clear,
+	.take_hits = x86_take_hits,
+	.enabled = x86_enabled,
+};

@@ -1,0 +1,98 @@
+/*
+ * event.h: the event stream. The tracer fills struct event; writers (text,
+ * JSON Lines) render it and know nothing of ptrace. A new writer (SVG) is a
+ * new struct writer.
+ */
+#ifndef MAPVIZ_EVENT_H
+#define MAPVIZ_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+enum event_type { EV_WRITE, EV_READ, EV_MOVE, EV_RACE, EV_EXIT };
+
+#define EVENT_MAX_FRAMES 32
+
+struct frame {
+	uint64_t pc;
+	const char *func;
+	uint64_t off;
+	const char *file;
+	int line;
+};
+
+/* A place in the map: a slot of a bucket, a bucket's overflow pointer, or the header. */
+struct place {
+	bool in_bucket;
+	bool old;      /* in oldbuckets */
+	uint64_t bucket;
+	unsigned overflow;
+	int slot;      /* -1 when not a slot */
+};
+
+/* Where the writing code is. */
+struct code_loc {
+	uint64_t pc;
+	char insn[192];
+	const char *func;
+	uint64_t off;
+	const char *file;
+	int line;
+};
+
+struct stack {
+	struct frame f[EVENT_MAX_FRAMES];
+	int n;
+};
+
+struct event {
+	enum event_type type;
+	uint64_t seq;
+	uint64_t t_ns; /* since the tracer started */
+	pid_t tid;
+	/* write, read, race */
+	const char *op;     /* assign, delete, evacuate, clear, new, free, foreign */
+	const char *field;  /* tophash, key, elem, overflow, count, flags, ... */
+	struct place at;
+	uint64_t addr;
+	unsigned size;
+	uint64_t old, new;  /* values of the first size (<= 8) bytes, little-endian */
+	char decoded[64];   /* state or flag names, key or elem value; "" when none */
+	char old_decoded[64];
+	struct code_loc code;
+	struct stack stack;
+	bool has_stack;
+	/* move */
+	struct place from, to;
+	bool from_valid, to_valid, to_present;
+	const char *reason; /* growth, evacuate, reseed, inserted, deleted, relocated */
+	/* race: the thread inside the write operation */
+	pid_t other_tid;
+	struct stack other_stack;
+	/* exit */
+	int exit_code;   /* -1 when killed */
+	int exit_signal; /* 0 when exited */
+};
+
+struct meta {
+	const char *program;
+	pid_t pid;
+	const char *map;
+	const char *key;
+	const char *mode;
+	const struct map_layout *layout;
+	uint64_t map_addr;
+};
+
+struct writer {
+	const char *name;
+	void (*meta)(FILE *out, const struct meta *m);
+	void (*event)(FILE *out, const struct event *e);
+};
+
+extern const struct writer writer_text;
+extern const struct writer writer_json;
+
+#endif

@@ -1,0 +1,329 @@
+/* locate.c: the map's lookup, replayed on the tracee's memory. */
+#define _GNU_SOURCE
+#include "locate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+static uint64_t read_uint(const uint8_t *p, unsigned size)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, size < 8 ? size : 8);
+	return v;
+}
+
+bool hdr_read(struct mem *m, const struct map_layout *l, uint64_t map, struct hdr *h)
+{
+	uint8_t raw[256];
+	if (l->hdr_size > sizeof raw || !mem_read(m, map, raw, l->hdr_size))
+		return false;
+	h->count = (int64_t)read_uint(raw + l->hdr[HF_COUNT].off, l->hdr[HF_COUNT].size);
+	h->flags = (unsigned)read_uint(raw + l->hdr[HF_FLAGS].off, l->hdr[HF_FLAGS].size);
+	h->B = (unsigned)read_uint(raw + l->hdr[HF_B].off, l->hdr[HF_B].size);
+	h->noverflow = (unsigned)read_uint(raw + l->hdr[HF_NOVERFLOW].off, l->hdr[HF_NOVERFLOW].size);
+	h->hash0 = (uint32_t)read_uint(raw + l->hdr[HF_HASH0].off, l->hdr[HF_HASH0].size);
+	h->buckets = read_uint(raw + l->hdr[HF_BUCKETS].off, l->hdr[HF_BUCKETS].size);
+	h->oldbuckets = read_uint(raw + l->hdr[HF_OLDBUCKETS].off, l->hdr[HF_OLDBUCKETS].size);
+	h->nevacuate = read_uint(raw + l->hdr[HF_NEVACUATE].off, l->hdr[HF_NEVACUATE].size);
+	return h->B < 64;
+}
+
+int key_parse(const struct map_layout *l, const char *s, struct key *k, char *err, size_t errlen)
+{
+	memset(k, 0, sizeof *k);
+	snprintf(k->text, sizeof k->text, "%s", s);
+	char *end;
+	switch (l->key_kind) {
+	case KEY_STRING:
+		if (strlen(s) >= sizeof k->bytes) {
+			snprintf(err, errlen, "key \"%s\" is longer than %zu bytes", s, sizeof k->bytes - 1);
+			return -1;
+		}
+		k->len = strlen(s);
+		memcpy(k->bytes, s, k->len);
+		return 0;
+	case KEY_UNSIGNED:
+	case KEY_SIGNED: {
+		if (l->key_size > 8 || !*s)
+			break;
+		errno = 0;
+		uint64_t v;
+		bool ok;
+		if (l->key_kind == KEY_SIGNED) {
+			long long sv = strtoll(s, &end, 0);
+			int64_t lo = l->key_size == 8 ? INT64_MIN : -((int64_t)1 << (8 * l->key_size - 1));
+			int64_t hi = l->key_size == 8 ? INT64_MAX : ((int64_t)1 << (8 * l->key_size - 1)) - 1;
+			ok = !errno && !*end && sv >= lo && sv <= hi;
+			v = (uint64_t)sv;
+		} else {
+			unsigned long long uv = strtoull(s, &end, 0);
+			ok = !errno && !*end && *s != '-' &&
+			     (l->key_size == 8 || uv < (1ull << (8 * l->key_size)));
+			v = uv;
+		}
+		if (!ok) {
+			snprintf(err, errlen, "bad key \"%s\": not a %u-byte %s integer (key type %s)", s,
+				 l->key_size, l->key_kind == KEY_SIGNED ? "signed" : "unsigned",
+				 l->key_type);
+			return -1;
+		}
+		memcpy(k->bytes, &v, l->key_size); /* little-endian */
+		k->len = l->key_size;
+		return 0;
+	}
+	case KEY_BYTES:
+		break;
+	}
+	/* Hex bytes, as many as the key has: "0x0102..." or "01 02 ...". */
+	const char *p = s;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	size_t n = 0;
+	while (*p && n < sizeof k->bytes) {
+		if (*p == ' ' || *p == ':') {
+			p++;
+			continue;
+		}
+		char hex[3] = {p[0], p[1], 0};
+		unsigned long b = strtoul(hex, &end, 16);
+		if (!p[1] || *end) {
+			n = (size_t)-1;
+			break;
+		}
+		k->bytes[n++] = (uint8_t)b;
+		p += 2;
+	}
+	if (n != l->key_size) {
+		snprintf(err, errlen, "bad key \"%s\": key type %s needs %u hex bytes", s, l->key_type,
+			 l->key_size);
+		return -1;
+	}
+	k->len = n;
+	return 0;
+}
+
+uint64_t key_hash(const struct map_layout *l, const struct key *k, uint32_t seed)
+{
+	(void)l;
+	return XXH3_64bits_withSeed(k->bytes, k->len, seed);
+}
+
+void value_text(const struct map_layout *l, bool is_key, const uint8_t *b, size_t n, char *out,
+		size_t outlen)
+{
+	enum key_kind kind = is_key ? l->key_kind : l->elem_kind;
+	unsigned size = is_key ? l->key_size : l->elem_size;
+	bool indirect = is_key ? l->key_indirect : l->elem_indirect;
+	if (indirect || kind == KEY_STRING || size > 8 || n < size) {
+		snprintf(out, outlen, "0x%" PRIx64, read_uint(b, (unsigned)(n < 8 ? n : 8)));
+		return;
+	}
+	uint64_t v = read_uint(b, size);
+	if (kind == KEY_SIGNED && size < 8 && (v >> (8 * size - 1)) & 1)
+		v |= ~0ull << (8 * size);
+	if (kind == KEY_SIGNED)
+		snprintf(out, outlen, "%" PRId64, (int64_t)v);
+	else
+		snprintf(out, outlen, "%" PRIu64, v);
+}
+
+static uint64_t bucket_addr(const struct map_layout *l, uint64_t array, uint64_t i)
+{
+	return array + i * l->bucketsize;
+}
+
+/* Does the key cell at addr hold k? */
+static bool key_matches(struct mem *m, const struct map_layout *l, const uint8_t *cell,
+			const struct key *k)
+{
+	uint8_t buf[256];
+	if (l->key_kind == KEY_STRING || l->key_indirect) {
+		uint64_t p = read_uint(cell, 8);
+		if (l->key_indirect && l->key_kind != KEY_STRING) {
+			return l->key_size <= sizeof buf && mem_read(m, p, buf, l->key_size) &&
+			       memcmp(buf, k->bytes, k->len) == 0;
+		}
+		if (l->key_indirect && !mem_read_u64(m, p, &p))
+			return false;
+		/* A string: its bytes then a NUL. */
+		return mem_read(m, p, buf, k->len + 1) && memcmp(buf, k->bytes, k->len) == 0 &&
+		       buf[k->len] == 0;
+	}
+	return memcmp(cell, k->bytes, k->len) == 0;
+}
+
+static bool is_evacuated(const struct map_layout *l, uint8_t top0)
+{
+	return top0 > l->emptyOne && top0 < l->minTopHash;
+}
+
+int locate(struct mem *m, const struct map_layout *l, uint64_t map, const struct key *k,
+	   struct loc *out)
+{
+	struct hdr h;
+	memset(out, 0, sizeof *out);
+	if (!hdr_read(m, l, map, &h))
+		return -1;
+	if (!h.buckets)
+		return 0; /* no bucket array yet: nowhere to watch but the header */
+	out->hash = key_hash(l, k, h.hash0);
+	uint8_t top = (uint8_t)(out->hash >> 56);
+	if (top < l->minTopHash)
+		top += (uint8_t)l->minTopHash;
+	out->top = top;
+	uint64_t mask = (1ull << h.B) - 1;
+	uint64_t bi = out->hash & mask;
+	uint64_t head = bucket_addr(l, h.buckets, bi);
+	bool old = false;
+	if (h.oldbuckets) {
+		uint64_t om = (h.flags & (unsigned)l->sameSizeGrow) ? mask : mask >> 1;
+		uint64_t ob = bucket_addr(l, h.oldbuckets, out->hash & om);
+		uint8_t t0;
+		if (!mem_read(m, ob + l->tophash_off, &t0, 1))
+			return -1;
+		if (!is_evacuated(l, t0)) {
+			head = ob;
+			bi = out->hash & om;
+			old = true;
+		}
+	}
+	out->head_addr = head;
+	uint8_t buf[4096];
+	if (l->bucketsize > sizeof buf)
+		return -1;
+	bool have_free = false;
+	struct loc free_cell = {0};
+	uint64_t b = head;
+	for (unsigned depth = 0; b && depth < CHAIN_MAX; depth++) {
+		if (!mem_read(m, b, buf, l->bucketsize))
+			return -1;
+		const uint8_t *th = buf + l->tophash_off;
+		for (unsigned i = 0; i < l->bucket_cnt; i++) {
+			struct loc here = {
+				.valid = true, .old = old, .bucket = bi, .overflow = depth, .slot = i,
+				.head_addr = head, .bucket_addr = b,
+				.tophash_addr = b + l->tophash_off + i,
+				.key_addr = b + l->keys_off + (uint64_t)i * l->keycell,
+				.elem_addr = b + l->elems_off + (uint64_t)i * l->elemcell,
+				.hash = out->hash, .top = top,
+			};
+			if (th[i] <= l->emptyOne && !have_free) {
+				have_free = true;
+				free_cell = here;
+			}
+			if (th[i] == top && key_matches(m, l, buf + l->keys_off + i * l->keycell, k)) {
+				here.present = true;
+				*out = here;
+				return 0;
+			}
+			if (th[i] == l->emptyRest)
+				goto absent;
+		}
+		uint64_t next = read_uint(buf + l->overflow_off, 8);
+		if (!next)
+			out->tail_overflow_addr = b + l->overflow_off;
+		b = next;
+	}
+absent:
+	if (have_free) {
+		uint64_t tail = out->tail_overflow_addr;
+		*out = free_cell;
+		out->tail_overflow_addr = tail;
+	}
+	return 0;
+}
+
+bool loc_same(const struct loc *a, const struct loc *b)
+{
+	return a->valid == b->valid && a->present == b->present && a->tophash_addr == b->tophash_addr &&
+	       a->key_addr == b->key_addr && a->tail_overflow_addr == b->tail_overflow_addr;
+}
+
+static void chain_add(struct mem *m, const struct map_layout *l, struct chainset *cs,
+		      uint64_t head, uint64_t bi, bool old)
+{
+	uint64_t b = head;
+	for (unsigned depth = 0; b && depth < CHAIN_MAX && cs->n < (int)(sizeof cs->b / sizeof cs->b[0]);
+	     depth++) {
+		for (int j = 0; j < cs->n; j++)
+			if (cs->b[j].addr == b)
+				return; /* already there (or a cycle) */
+		cs->b[cs->n++] = (struct chain_bucket){b, bi, depth, old};
+		if (!mem_read_u64(m, b + l->overflow_off, &b))
+			return;
+	}
+}
+
+int chains_for_key(struct mem *m, const struct map_layout *l, uint64_t map, const struct key *k,
+		   struct chainset *cs)
+{
+	struct hdr h;
+	cs->n = 0;
+	if (!hdr_read(m, l, map, &h))
+		return -1;
+	if (!h.buckets)
+		return 0;
+	uint64_t hash = key_hash(l, k, h.hash0);
+	uint64_t mask = (1ull << h.B) - 1;
+	if (h.oldbuckets) {
+		uint64_t om = (h.flags & (unsigned)l->sameSizeGrow) ? mask : mask >> 1;
+		chain_add(m, l, cs, bucket_addr(l, h.oldbuckets, hash & om), hash & om, true);
+	}
+	chain_add(m, l, cs, bucket_addr(l, h.buckets, hash & mask), hash & mask, false);
+	return 0;
+}
+
+bool field_at(const struct map_layout *l, uint64_t map, const struct chainset *cs, uint64_t addr,
+	      struct field_desc *fd)
+{
+	memset(fd, 0, sizeof *fd);
+	fd->slot = -1;
+	if (addr >= map && addr < map + l->hdr_size) {
+		for (int f = 0; f < HF_NFIELDS; f++) {
+			const struct hdr_field_desc *d = &l->hdr[f];
+			if (addr >= map + d->off && addr < map + d->off + d->size) {
+				fd->field = d->name;
+				fd->start = map + d->off;
+				fd->size = d->size;
+				return true;
+			}
+		}
+		return false;
+	}
+	for (int j = 0; j < cs->n; j++) {
+		uint64_t b = cs->b[j].addr;
+		if (addr < b || addr >= b + l->bucketsize)
+			continue;
+		uint64_t off = addr - b;
+		fd->in_bucket = true;
+		fd->where = cs->b[j];
+		if (off >= l->tophash_off && off < l->tophash_off + l->bucket_cnt) {
+			fd->field = "tophash";
+			fd->slot = (int)(off - l->tophash_off);
+			fd->start = addr;
+			fd->size = 1;
+		} else if (off >= l->keys_off && off < l->keys_off + l->bucket_cnt * l->keycell) {
+			fd->field = "key";
+			fd->slot = (int)((off - l->keys_off) / l->keycell);
+			fd->start = b + l->keys_off + (uint64_t)fd->slot * l->keycell;
+			fd->size = l->keycell;
+		} else if (off >= l->elems_off && off < l->elems_off + l->bucket_cnt * l->elemcell) {
+			fd->field = "elem";
+			fd->slot = (int)((off - l->elems_off) / l->elemcell);
+			fd->start = b + l->elems_off + (uint64_t)fd->slot * l->elemcell;
+			fd->size = l->elemcell;
+		} else if (off >= l->overflow_off && off < l->overflow_off + 8) {
+			fd->field = "overflow";
+			fd->start = b + l->overflow_off;
+			fd->size = 8;
+		} else {
+			return false; /* padding */
+		}
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,159 @@
+/*
+ * mapviz-trace: follow one key of a Go-style hash map (hmap) in a running
+ * program with hardware watchpoints: every write to its slot, across growth,
+ * or the complete write trajectory of each delete of it.
+ *
+ * Exit status: the program's own when it ran to the end (128+N when killed
+ * by signal N), 0 after detaching from a process given with -p, 2 for a
+ * usage or setup error (one line on standard error).
+ */
+#define _GNU_SOURCE
+#include "tracer.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAPVIZ_VERSION "0.1.0"
+
+static const char usage_text[] =
+	"usage: mapviz-trace [OPTIONS] -- PROGRAM [ARGS...]\n"
+	"       mapviz-trace [OPTIONS] -p PID\n"
+	"  -m, --map NAME        the map: a global variable (a map or pointer to one), or an address 0x...\n"
+	"  -k, --key KEY         the key to follow (integer, string, or hex bytes, by the key's type)\n"
+	"  -e, --events WHAT     slot (default): every write to the key's slot, across growth;\n"
+	"                        delete: the complete write trajectory of each delete of KEY\n"
+	"  -r, --reads           also report reads of the watched cells\n"
+	"  -s, --stack           a backtrace with each event\n"
+	"  -o, --output FILE     events go there (default: standard error)\n"
+	"      --format text|json  text (default) or JSON Lines\n"
+	"      --step            exact delete mode: single-step each delete and diff the bucket chain\n"
+	"  -n, --max-events N    stop after N events (and detach)\n"
+	"  -p, --pid PID         attach to a running process\n"
+	"  -h, --help            this help\n"
+	"      --version         the version\n";
+
+static void usage_error(const char *fmt, const char *arg)
+{
+	fputs("mapviz-trace: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs(" (try --help)\n", stderr);
+	exit(2);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	tracer_interrupted = 1;
+}
+
+static void parse(int argc, char **argv, struct options *o)
+{
+	enum { OPT_FORMAT = 256, OPT_STEP, OPT_VERSION };
+	static const struct option longopts[] = {
+		{"map", required_argument, 0, 'm'},	   {"key", required_argument, 0, 'k'},
+		{"events", required_argument, 0, 'e'},	   {"reads", no_argument, 0, 'r'},
+		{"stack", no_argument, 0, 's'},		   {"output", required_argument, 0, 'o'},
+		{"format", required_argument, 0, OPT_FORMAT}, {"step", no_argument, 0, OPT_STEP},
+		{"max-events", required_argument, 0, 'n'}, {"pid", required_argument, 0, 'p'},
+		{"help", no_argument, 0, 'h'},		   {"version", no_argument, 0, OPT_VERSION},
+		{0, 0, 0, 0},
+	};
+	o->writer = &writer_text;
+	o->mode = MODE_SLOT;
+	opterr = 0;
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "+m:k:e:rso:n:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->map = optarg; break;
+		case 'k': o->key = optarg; break;
+		case 'e':
+			if (strcmp(optarg, "slot") == 0)
+				o->mode = MODE_SLOT;
+			else if (strcmp(optarg, "delete") == 0)
+				o->mode = MODE_DELETE;
+			else
+				usage_error("bad --events %s: slot or delete", optarg);
+			break;
+		case 'r': o->reads = true; break;
+		case 's': o->stack = true; break;
+		case 'o': o->output = optarg; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o->writer = &writer_text;
+			else if (strcmp(optarg, "json") == 0)
+				o->writer = &writer_json;
+			else
+				usage_error("bad --format %s: text or json", optarg);
+			break;
+		case OPT_STEP: o->step = true; break;
+		case 'n':
+			errno = 0;
+			o->max_events = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || *optarg == '-' || o->max_events == 0)
+				usage_error("bad --max-events %s: a positive number", optarg);
+			break;
+		case 'p': {
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > 0x7fffffff)
+				usage_error("bad --pid %s", optarg);
+			o->attach_pid = (pid_t)v;
+			break;
+		}
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("mapviz-trace %s\n", MAPVIZ_VERSION);
+			exit(0);
+		case ':':
+			usage_error("option %s needs an argument", argv[optind - 1]);
+			break;
+		default:
+			usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (!o->map)
+		usage_error("%s", "no map: give -m NAME");
+	if (!o->key)
+		usage_error("%s", "no key: give -k KEY");
+	if (o->attach_pid && o->argv)
+		usage_error("%s", "give either -p PID or a program, not both");
+	if (!o->attach_pid && !o->argv)
+		usage_error("%s", "no program: give -- PROGRAM [ARGS...] or -p PID");
+	if (o->step && o->mode != MODE_DELETE)
+		usage_error("%s", "--step works with -e delete");
+	if (o->reads && o->mode == MODE_DELETE)
+		usage_error("%s", "--reads works with -e slot");
+}
+
+int main(int argc, char **argv)
+{
+	static struct tracer T;
+	parse(argc, argv, &T.opt);
+	T.out = stderr;
+	if (T.opt.output) {
+		T.out = fopen(T.opt.output, "w");
+		if (!T.out) {
+			fprintf(stderr, "mapviz-trace: open %s: %s\n", T.opt.output, strerror(errno));
+			return 2;
+		}
+	}
+	/* Full buffering into files (flushed before every wait that may block long), lines to a tty. */
+	setvbuf(T.out, NULL, isatty(fileno(T.out)) ? _IOLBF : _IOFBF, 1 << 16);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int rc = tracer_run(&T);
+	fflush(T.out);
+	return rc;
+}

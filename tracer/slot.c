@@ -1,0 +1,173 @@
+/*
+ * slot.c: slot mode. Four regions follow the key: its tophash byte, the first
+ * bytes of its key and elem cells, and the header's buckets pointer (a write
+ * there is growth). After a hit that may have moved the key (tophash, key,
+ * buckets, or a full chain's tail) the slot is looked up again; when it moved,
+ * a move event says so and every thread's registers follow it. Before the map
+ * exists, the global that will point to it is watched instead.
+ */
+#define _GNU_SOURCE
+#include "tracer.h"
+
+#include <string.h>
+
+static void add(struct tracer *T, struct region *r, int *n, uint64_t addr, unsigned len,
+		enum role role, bool reads)
+{
+	while (len && *n < (int)T->arch->nslots) {
+		unsigned piece = 8;
+		while (piece > len || addr % piece)
+			piece /= 2;
+		struct region *x = &r[(*n)++];
+		memset(x, 0, sizeof *x);
+		x->w = (struct watch){.addr = addr, .len = piece,
+				      .kind = reads ? WATCH_ACCESS : WATCH_WRITE, .used = true};
+		x->role = role;
+		mem_read(&T->mem, addr, x->shadow, piece);
+		addr += piece;
+		len -= piece;
+	}
+}
+
+void slot_regions(struct tracer *T, struct region *r)
+{
+	const struct map_layout *l = &T->layout;
+	int n = 0;
+	memset(r, 0, sizeof(struct region) * ARCH_MAX_WATCH);
+	if (!T->map_addr) {
+		if (T->target.var_is_pointer)
+			add(T, r, &n, T->target.var_addr, 8, ROLE_MAP_VAR, false);
+		return;
+	}
+	const struct loc *loc = &T->loc;
+	bool rd = T->opt.reads;
+	if (loc->valid) {
+		add(T, r, &n, loc->tophash_addr, 1, ROLE_CELL, rd);
+		add(T, r, &n, loc->key_addr, l->keycell < 8 ? l->keycell : 8, ROLE_KEYCELL, rd);
+		add(T, r, &n, loc->elem_addr, l->elemcell < 8 ? l->elemcell : 8, ROLE_ELEMCELL, rd);
+	} else if (loc->tail_overflow_addr) {
+		add(T, r, &n, loc->tail_overflow_addr, 8, ROLE_TAIL, false);
+	}
+	add(T, r, &n, T->map_addr + l->hdr[HF_BUCKETS].off, 8, ROLE_BUCKETS, false);
+}
+
+static void loc_chain(const struct loc *loc, struct chainset *cs)
+{
+	cs->n = 0;
+	if (loc->valid)
+		cs->b[cs->n++] = (struct chain_bucket){loc->bucket_addr, loc->bucket, loc->overflow, loc->old};
+}
+
+static uint64_t buckets_now(struct tracer *T)
+{
+	struct hdr h;
+	return hdr_read(&T->mem, &T->layout, T->map_addr, &h) ? h.buckets : 0;
+}
+
+static uint64_t last_buckets;
+
+/* Looks the key up again; a move event and re-arming when it moved. */
+static void relocate(struct tracer *T, struct thread *t, bool force_arm)
+{
+	struct loc now;
+	if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &now) != 0)
+		memset(&now, 0, sizeof now);
+	uint64_t b = buckets_now(T);
+	if (!loc_same(&now, &T->loc)) {
+		const char *reason = !T->loc.valid && !T->loc.tail_overflow_addr ? "allocated"
+				     : b != last_buckets			  ? "growth"
+				     : T->loc.old && !now.old			  ? "evacuate"
+				     : T->loc.hash != now.hash			  ? "reseed"
+				     : now.present && !T->loc.present		  ? "inserted"
+				     : T->loc.present && !now.present		  ? "deleted"
+										  : "relocated";
+		emit_move(T, t->tid, &T->loc, &now, reason);
+		T->loc = now;
+		force_arm = true;
+	}
+	last_buckets = b;
+	if (force_arm) {
+		slot_regions(T, T->regions);
+		arm_all(T, t);
+	}
+}
+
+void slot_start(struct tracer *T, struct thread *current)
+{
+	T->map_addr = current_map(T);
+	memset(&T->loc, 0, sizeof T->loc);
+	if (T->map_addr) {
+		last_buckets = buckets_now(T);
+		if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &T->loc) == 0) {
+			struct loc none = {0};
+			emit_move(T, current->tid, &none, &T->loc, "found");
+		}
+	}
+	slot_regions(T, T->regions);
+	arm_all(T, current);
+}
+
+void slot_map_freed(struct tracer *T, struct thread *t)
+{
+	struct loc none = {0};
+	emit_move(T, t->tid, &T->loc, &none, "freed");
+	T->map_addr = 0;
+	memset(&T->loc, 0, sizeof T->loc);
+	slot_regions(T, T->regions);
+	arm_all(T, t);
+}
+
+void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct user_regs_struct *regs)
+{
+	struct chainset cs;
+	loc_chain(&T->loc, &cs);
+	bool moved_maybe = false;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		struct region *r = &T->regions[i];
+		switch (r->role) {
+		case ROLE_NONE:
+			break;
+		case ROLE_MAP_VAR: {
+			uint64_t map = current_map(T);
+			memcpy(r->shadow, &map, 8);
+			if (map) {
+				char err[512];
+				if (T->lp->attach_instance(T->dbg, &T->mem, map, &T->target, &T->layout,
+							   warn_line, err, sizeof err) != 0) {
+					note("%s", err);
+					break;
+				}
+				slot_start(T, t);
+				return;
+			}
+			break;
+		}
+		case ROLE_ELEMCELL:
+			report_region_hit(T, t, regs, r, &cs, T->map_addr);
+			break;
+		case ROLE_BUCKETS: {
+			struct chainset none = {.n = 0};
+			report_region_hit(T, t, regs, r, &none, T->map_addr);
+			moved_maybe = true;
+			break;
+		}
+		case ROLE_TAIL:
+		default: {
+			struct chainset tail = cs;
+			if (r->role == ROLE_TAIL) {
+				/* The tail overflow pointer belongs to the last bucket of the chain. */
+				struct chainset full;
+				chains_for_key(&T->mem, &T->layout, T->map_addr, &T->key, &full);
+				tail = full;
+			}
+			report_region_hit(T, t, regs, r, &tail, T->map_addr);
+			moved_maybe = true;
+			break;
+		}
+		}
+	}
+	if (moved_maybe && T->map_addr)
+		relocate(T, t, false);
+}

@@ -1,0 +1,647 @@
+/*
+ * trace.c: the ptrace loop. Starts or attaches to the process (PTRACE_SEIZE
+ * of every thread, PTRACE_O_TRACECLONE for new ones), dispatches each stop
+ * (a watch hit, a breakpoint, a new thread, a signal to pass on), and on the
+ * way out clears every register and breakpoint byte before detaching.
+ */
+#define _GNU_SOURCE
+#include "tracer.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+
+volatile sig_atomic_t tracer_interrupted;
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void vnote(const char *fmt, va_list ap)
+{
+	fputs("mapviz-trace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(fmt, ap);
+	va_end(ap);
+}
+
+static void detach_all(struct tracer *T);
+
+/* A setup error: one line, the process left as it was (ours: killed), exit 2. */
+void fatal_setup(struct tracer *T, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(fmt, ap);
+	va_end(ap);
+	if (T && T->pid > 0) {
+		if (T->launched) {
+			kill(T->pid, SIGKILL);
+			while (waitpid(T->pid, NULL, __WALL) > 0 || errno == EINTR)
+				;
+		} else {
+			detach_all(T);
+		}
+	}
+	exit(2);
+}
+
+/* ---- threads ---- */
+
+struct thread *thread_find(struct tracer *T, pid_t tid)
+{
+	for (int i = 0; i < T->nthreads; i++)
+		if (T->threads[i].tid == tid)
+			return &T->threads[i];
+	return NULL;
+}
+
+static struct thread *thread_add(struct tracer *T, pid_t tid)
+{
+	struct thread *t = thread_find(T, tid);
+	if (t)
+		return t;
+	if (T->nthreads == T->cap) {
+		int cap = T->cap ? 2 * T->cap : 16;
+		struct thread *n = realloc(T->threads, (size_t)cap * sizeof *n);
+		if (!n)
+			fatal_setup(T, "out of memory");
+		T->threads = n;
+		T->cap = cap;
+	}
+	t = &T->threads[T->nthreads++];
+	memset(t, 0, sizeof *t);
+	t->tid = tid;
+	return t;
+}
+
+static void thread_remove(struct tracer *T, pid_t tid)
+{
+	struct thread *t = thread_find(T, tid);
+	if (t)
+		*t = T->threads[--T->nthreads];
+}
+
+static void resume(struct tracer *T, struct thread *t)
+{
+	int sig = t->resume_sig;
+	t->resume_sig = 0;
+	t->stopped = t->held = false;
+	if (ptrace(PTRACE_CONT, t->tid, 0, (void *)(long)sig) != 0 && errno != ESRCH)
+		note("ptrace cont tid %d: %s", (int)t->tid, strerror(errno));
+	(void)T;
+}
+
+/* Holds every running thread except current in a ptrace-stop. Stops other than our interrupt
+ * are kept as pending and handled later by the main loop. */
+static void hold_others(struct tracer *T, struct thread *current)
+{
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t != current && !t->stopped && !t->fresh)
+			ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+	}
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t == current || t->stopped || t->fresh)
+			continue;
+		int st;
+		pid_t r;
+		do
+			r = waitpid(t->tid, &st, __WALL);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			t->stopped = true; /* gone: nothing to arm */
+			t->held = true;
+			continue;
+		}
+		t->stopped = true;
+		if (WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP) {
+			t->held = true;
+		} else {
+			t->has_pending = true;
+			t->pending_status = st;
+		}
+	}
+}
+
+static void release_others(struct tracer *T)
+{
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t->held && !t->has_pending)
+			resume(T, t);
+	}
+}
+
+bool arm_thread(struct tracer *T, struct thread *t, const struct region *r)
+{
+	struct watch w[ARCH_MAX_WATCH] = {{0}};
+	for (unsigned i = 0; i < T->arch->nslots && i < ARCH_MAX_WATCH; i++)
+		if (r[i].role != ROLE_NONE)
+			w[i] = r[i].w;
+	int rc = T->arch->set(t->tid, w);
+	if (rc != 0 && rc != -ESRCH) {
+		note("setting debug registers of tid %d: %s", (int)t->tid, strerror(-rc));
+		return false;
+	}
+	return rc == 0;
+}
+
+void arm_all(struct tracer *T, struct thread *current)
+{
+	bool print = T->gen == 0;
+	T->gen++;
+	if (T->nthreads > 1)
+		hold_others(T, current);
+	int ok = 0, n = 0;
+	unsigned want = 0;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
+		if (T->regions[i].role != ROLE_NONE)
+			want |= 1u << i;
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t->fresh)
+			continue; /* armed at its first stop */
+		n++;
+		if (!arm_thread(T, t, T->regions))
+			continue;
+		t->armed_gen = T->gen;
+		unsigned got;
+		if (T->arch->enabled(t->tid, &got) == 0 && got == want)
+			ok++;
+	}
+	if (print)
+		note("armed on %d/%d threads", ok, n);
+	else if (ok != n)
+		note("re-armed on only %d/%d threads", ok, n);
+	if (T->nthreads > 1)
+		release_others(T);
+}
+
+/* ---- breakpoints ---- */
+
+struct bp *bp_at(struct tracer *T, uint64_t addr)
+{
+	for (int i = 0; i < T->nbps; i++)
+		if (T->bps[i].addr == addr)
+			return &T->bps[i];
+	return NULL;
+}
+
+int bp_insert(struct tracer *T, uint64_t addr, enum bp_kind kind)
+{
+	struct bp *b = bp_at(T, addr);
+	if (b)
+		return 0;
+	if (T->nbps == MAX_BPS)
+		return -1;
+	b = &T->bps[T->nbps];
+	b->addr = addr;
+	b->kind = kind;
+	if (!mem_poke_byte(&T->mem, addr, 0xcc, &b->orig))
+		return -1;
+	b->inserted = true;
+	T->nbps++;
+	return 0;
+}
+
+void bp_remove(struct tracer *T, uint64_t addr)
+{
+	struct bp *b = bp_at(T, addr);
+	if (!b)
+		return;
+	if (b->inserted)
+		mem_poke_byte(&T->mem, b->addr, b->orig, NULL);
+	*b = T->bps[--T->nbps];
+}
+
+bool read_code(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct tracer *T = ctx;
+	if (!mem_read(&T->mem, addr, buf, len))
+		return false;
+	for (int i = 0; i < T->nbps; i++) {
+		struct bp *b = &T->bps[i];
+		if (b->inserted && b->addr >= addr && b->addr < addr + len)
+			((uint8_t *)buf)[b->addr - addr] = b->orig;
+	}
+	return true;
+}
+
+/* Waits for one stop of tid, keeping signals for later delivery. */
+static int wait_trap(struct tracer *T, struct thread *t)
+{
+	for (;;) {
+		int st;
+		pid_t r = waitpid(t->tid, &st, __WALL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!WIFSTOPPED(st)) {
+			t->has_pending = true; /* exited: handled by the main loop */
+			t->pending_status = st;
+			return -1;
+		}
+		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
+			return 0;
+		if ((st >> 16) == PTRACE_EVENT_STOP || (st >> 16) != 0) {
+			if ((st >> 16) == PTRACE_EVENT_CLONE) {
+				unsigned long msg;
+				if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) == 0)
+					thread_add(T, (pid_t)msg)->fresh = true;
+				t = thread_find(T, t->tid);
+			}
+			ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
+			continue;
+		}
+		t->resume_sig = WSTOPSIG(st); /* a signal: deliver it after the step */
+		ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
+	}
+}
+
+bool single_step(struct tracer *T, struct thread *t)
+{
+	return ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t) == 0;
+}
+
+bool step_over_bp(struct tracer *T, struct thread *t, struct bp *b)
+{
+	uint64_t addr = b->addr;
+	bool hold = T->nthreads > 1;
+	pid_t tid = t->tid;
+	if (hold)
+		hold_others(T, t);
+	t = thread_find(T, tid);
+	mem_poke_byte(&T->mem, addr, b->orig, NULL);
+	bool ok = ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t) == 0;
+	b = bp_at(T, addr);
+	if (b && b->inserted)
+		mem_poke_byte(&T->mem, addr, 0xcc, NULL);
+	if (hold)
+		release_others(T);
+	return ok;
+}
+
+/* ---- starting and attaching ---- */
+
+static uint64_t auxv_entry(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	uint64_t kv[2], entry = 0;
+	while (fread(kv, sizeof kv, 1, f) == 1)
+		if (kv[0] == 9 /* AT_ENTRY */)
+			entry = kv[1];
+	fclose(f);
+	return entry;
+}
+
+static void launch(struct tracer *T)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal_setup(T, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		raise(SIGSTOP);
+		execvp(T->opt.argv[0], T->opt.argv);
+		fprintf(stderr, "mapviz-trace: exec %s: %s\n", T->opt.argv[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	if (waitpid(pid, &st, WSTOPPED) != pid || !WIFSTOPPED(st))
+		fatal_setup(T, "starting %s failed", T->opt.argv[0]);
+	T->pid = pid;
+	T->launched = true;
+	if (ptrace(PTRACE_SEIZE, pid, 0, SEIZE_OPTIONS | PTRACE_O_EXITKILL) != 0)
+		fatal_setup(T, "ptrace seize pid %d: %s", (int)pid, strerror(errno));
+	struct thread *t = thread_add(T, pid);
+	kill(pid, SIGCONT);
+	/* Run to the exec, then to the program's entry point: by then the dynamic loader has
+	 * mapped every library the program was linked with. */
+	uint64_t entry = 0;
+	for (;;) {
+		if (waitpid(pid, &st, __WALL) != pid) {
+			if (errno == EINTR)
+				continue;
+			fatal_setup(T, "waitpid %d: %s", (int)pid, strerror(errno));
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			T->pid = 0;
+			fatal_setup(T, "%s exited before it started (exec failed?)", T->opt.argv[0]);
+		}
+		int ev = st >> 16;
+		if (ev == PTRACE_EVENT_EXEC) {
+			if (mem_open(&T->mem, pid) != 0)
+				fatal_setup(T, "open /proc/%d/mem: %s", (int)pid, strerror(errno));
+			entry = auxv_entry(pid);
+			if (!entry || bp_insert(T, entry, BP_ENTRY) != 0)
+				fatal_setup(T, "cannot set a breakpoint at the entry of %s", T->opt.argv[0]);
+		} else if (ev == 0 && WSTOPSIG(st) == SIGTRAP && entry) {
+			struct user_regs_struct regs;
+			ptrace(PTRACE_GETREGS, pid, 0, &regs);
+			if (regs.rip - 1 == entry) {
+				bp_remove(T, entry);
+				regs.rip = entry;
+				ptrace(PTRACE_SETREGS, pid, 0, &regs);
+				t->stopped = true;
+				return;
+			}
+		}
+		int sig = (ev == 0 && WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != SIGSTOP &&
+			   WSTOPSIG(st) != SIGCONT) ? WSTOPSIG(st) : 0;
+		ptrace(PTRACE_CONT, pid, 0, (void *)(long)sig);
+	}
+}
+
+static void attach(struct tracer *T, pid_t pid)
+{
+	T->pid = pid;
+	if (kill(pid, 0) != 0 && errno == ESRCH) {
+		T->pid = 0;
+		fatal_setup(T, "no such process: pid %d", (int)pid);
+	}
+	/* Seize every thread; repeat until no new one appears (threads may be created meanwhile). */
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	for (bool added = true; added;) {
+		added = false;
+		DIR *d = opendir(path);
+		if (!d)
+			fatal_setup(T, "opendir %s: %s", path, strerror(errno));
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+			if (tid <= 0 || thread_find(T, tid))
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, 0, SEIZE_OPTIONS) != 0) {
+				int e = errno;
+				closedir(d);
+				if (e == ESRCH && tid != pid)
+					continue;
+				if (T->nthreads == 0)
+					T->pid = 0; /* nothing of ours to undo */
+				fatal_setup(T, "ptrace seize pid %d: %s", (int)tid, strerror(e));
+			}
+			struct thread *t = thread_add(T, tid);
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			t->stopped = false;
+			added = true;
+		}
+		closedir(d);
+	}
+	/* Wait for each to stop. */
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		int st;
+		pid_t r;
+		do
+			r = waitpid(t->tid, &st, __WALL);
+		while (r < 0 && errno == EINTR);
+		t->stopped = true;
+		if (r > 0 && !(WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP)) {
+			t->has_pending = true;
+			t->pending_status = st;
+		}
+	}
+	if (mem_open(&T->mem, pid) != 0)
+		fatal_setup(T, "open /proc/%d/mem: %s", (int)pid, strerror(errno));
+}
+
+/* ---- leaving ---- */
+
+/* Clears every register and breakpoint byte, then detaches every thread. */
+static void detach_all(struct tracer *T)
+{
+	if (T->nthreads == 0)
+		return;
+	hold_others(T, NULL);
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		struct user_regs_struct regs;
+		/* A thread stopped on one of our breakpoints, not yet handled, re-runs the instruction. */
+		if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0) {
+			struct bp *b = bp_at(T, regs.rip - 1);
+			if (b && b->inserted && t->has_pending && WIFSTOPPED(t->pending_status) &&
+			    WSTOPSIG(t->pending_status) == SIGTRAP) {
+				regs.rip = b->addr;
+				ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
+				t->has_pending = false;
+			}
+		}
+		T->arch->clear(t->tid);
+	}
+	while (T->nbps)
+		bp_remove(T, T->bps[0].addr);
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		int sig = t->resume_sig;
+		if (t->has_pending && WIFSTOPPED(t->pending_status) && (t->pending_status >> 16) == 0 &&
+		    WSTOPSIG(t->pending_status) != SIGTRAP)
+			sig = WSTOPSIG(t->pending_status);
+		unsigned mask = 0;
+		if (t->has_pending && WIFSTOPPED(t->pending_status) && WSTOPSIG(t->pending_status) == SIGTRAP &&
+		    (t->pending_status >> 16) == 0 && T->arch->take_hits(t->tid, &mask) == 0 && !mask)
+			sig = SIGTRAP; /* the program's own SIGTRAP */
+		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)sig);
+	}
+	T->nthreads = 0;
+}
+
+/* ---- the loop ---- */
+
+static void handle_trap(struct tracer *T, struct thread *t)
+{
+	unsigned mask = 0;
+	int rc = T->arch->take_hits(t->tid, &mask);
+	struct user_regs_struct regs;
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0)
+		return; /* gone */
+	if (rc == 0 && mask) {
+		if (t->local_watch)
+			delete_hit(T, t, mask, &regs);
+		else
+			slot_hit(T, t, mask, &regs);
+		return;
+	}
+	struct bp *b = bp_at(T, regs.rip - 1);
+	if (b && b->inserted) {
+		regs.rip = b->addr;
+		ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
+		switch (b->kind) {
+		case BP_DELETE:
+			delete_entry(T, t, &regs);
+			break;
+		case BP_FREE:
+			if (regs.rdi == T->map_addr && T->map_addr)
+				slot_map_freed(T, t);
+			break;
+		case BP_RETURN:
+			delete_return(T, t, &regs, b);
+			return;
+		case BP_ENTRY:
+			break;
+		}
+		if (!thread_find(T, t->tid) || ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0)
+			return;
+		b = bp_at(T, regs.rip);
+		if (b && b->inserted && thread_find(T, t->tid))
+			step_over_bp(T, thread_find(T, t->tid), b);
+		return;
+	}
+	t->resume_sig = SIGTRAP; /* not ours */
+}
+
+static void handle_status(struct tracer *T, pid_t tid, int st)
+{
+	struct thread *t = thread_find(T, tid);
+	if (WIFEXITED(st) || WIFSIGNALED(st)) {
+		thread_remove(T, tid);
+		if (tid == T->pid) {
+			T->done = true;
+			T->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+			T->exit_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+		}
+		return;
+	}
+	if (!WIFSTOPPED(st))
+		return;
+	if (!t) {
+		t = thread_add(T, tid); /* a new thread reported before its parent's clone event */
+		t->fresh = true;
+	}
+	t->stopped = true;
+	int ev = st >> 16, sig = WSTOPSIG(st);
+	if (ev == PTRACE_EVENT_CLONE) {
+		unsigned long msg;
+		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && !thread_find(T, (pid_t)msg)) {
+			thread_add(T, (pid_t)msg)->fresh = true;
+			t = thread_find(T, tid);
+		}
+	} else if (ev == PTRACE_EVENT_STOP) {
+		if (t->fresh) {
+			/* Registers are per thread and not inherited: arm it before it runs. */
+			t->fresh = false;
+			if (T->setup_done && arm_thread(T, t, T->regions))
+				t->armed_gen = T->gen;
+		} else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			/* A group-stop: stay stopped, as untraced, until SIGCONT. */
+			t->stopped = false;
+			ptrace(PTRACE_LISTEN, tid, 0, 0);
+			return;
+		}
+	} else if (ev == PTRACE_EVENT_EXEC) {
+		note("pid %d called exec: the map is gone; detaching", (int)T->pid);
+		T->detach = true;
+	} else if (ev == 0 && sig == SIGTRAP) {
+		handle_trap(T, t);
+		t = thread_find(T, tid);
+	} else if (ev == 0) {
+		t->resume_sig = sig; /* the program's own signal */
+	}
+	if (t && t->stopped && !T->detach)
+		resume(T, t);
+}
+
+static pid_t next_status(struct tracer *T, int *st)
+{
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t->has_pending) {
+			t->has_pending = false;
+			*st = t->pending_status;
+			return t->tid;
+		}
+	}
+	return waitpid(-1, st, __WALL);
+}
+
+int tracer_run(struct tracer *T)
+{
+	if (T->opt.attach_pid)
+		attach(T, T->opt.attach_pid);
+	else
+		launch(T);
+	T->t0_ns = now_ns();
+	T->dis = disasm_new(read_code, T);
+	char err[512];
+	T->dbg = dbg_open(T->pid, err, sizeof err);
+	if (!T->dbg)
+		fatal_setup(T, "%s", err);
+	if (T->opt.stack || T->opt.mode == MODE_DELETE || true) {
+		T->unw_ops = &unwind_libunwind;
+		T->unw = T->unw_ops->init(T->dbg);
+	}
+	if (session_setup(T) != 0)
+		fatal_setup(T, "setup failed");
+	T->setup_done = true;
+	/* Resume what setup stopped. */
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t->stopped && !t->has_pending)
+			resume(T, t);
+	}
+	while (!T->done) {
+		if (tracer_interrupted || T->detach)
+			break;
+		int st;
+		pid_t tid = next_status(T, &st);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD) {
+				T->done = true;
+				break;
+			}
+			note("waitpid: %s", strerror(errno));
+			break;
+		}
+		handle_status(T, tid, st);
+	}
+	fflush(T->out);
+	if (!T->done) {
+		detach_all(T);
+		if (!T->launched)
+			return 0;
+		/* Our child runs on untraced: its exit status is still ours to pass on. */
+		int st;
+		while (waitpid(T->pid, &st, 0) < 0)
+			if (errno != EINTR)
+				return 0;
+		T->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		T->exit_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	} else {
+		struct event e = {.type = EV_EXIT, .tid = T->pid, .exit_code = T->exit_code,
+				  .exit_signal = T->exit_signal};
+		emit(T, &e);
+		fflush(T->out);
+	}
+	return T->exit_signal ? 128 + T->exit_signal : T->exit_code;
+}

@@ -1,0 +1,209 @@
+/*
+ * tracer.h: the state of one tracing session, shared by the ptrace loop
+ * (trace.c), the watch modes (slot.c, delete.c, step.c) and main.c.
+ *
+ * Invariants:
+ * - A thread's debug registers and the breakpoint bytes are changed only
+ *   while that thread (for bytes: the thread being handled) is ptrace-stopped.
+ * - Every watch region has a shadow copy of its bytes, refreshed at each hit
+ *   and at each arming, so an event's old value is what the region held.
+ * - On every way out (exit, -n, SIGINT/SIGTERM, setup error after attach) all
+ *   registers of every live thread are cleared and every breakpoint byte is
+ *   restored before the threads are detached.
+ */
+#ifndef MAPVIZ_TRACER_H
+#define MAPVIZ_TRACER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "arch.h"
+#include "dbg.h"
+#include "disasm.h"
+#include "event.h"
+#include "layout.h"
+#include "locate.h"
+#include "mem.h"
+#include "unwind.h"
+
+enum mode { MODE_SLOT, MODE_DELETE };
+
+struct options {
+	const char *map;
+	const char *key;
+	enum mode mode;
+	bool reads;
+	bool stack;
+	const char *output;
+	const struct writer *writer;
+	bool step;
+	uint64_t max_events;
+	pid_t attach_pid;
+	char **argv; /* the program to run */
+};
+
+/* What a watch region stands for. */
+enum role {
+	ROLE_NONE,
+	ROLE_MAP_VAR,      /* the global that will point to the map */
+	ROLE_CELL,         /* part of a key/elem cell or a tophash byte of the followed slot */
+	ROLE_BUCKETS,      /* the header's buckets pointer: growth */
+	ROLE_TAIL,         /* the chain's last overflow pointer: a full chain grows */
+	ROLE_COUNT,        /* delete: the header's count */
+	ROLE_FLAGS,        /* delete: the header word holding flags and hash0 */
+	ROLE_KEYCELL,      /* delete: the key cell, cleared before the elem */
+	ROLE_ELEMCELL,     /* delete: the elem cell */
+	ROLE_TOPHASH_ARRAY /* delete: a bucket's tophash array, for emptyOne and the emptyRest walk */
+};
+
+struct region {
+	struct watch w;
+	enum role role;
+	uint64_t bucket_addr; /* ROLE_TOPHASH_ARRAY: whose array */
+	uint8_t shadow[8];
+};
+
+struct thread {
+	pid_t tid;
+	bool stopped;      /* in a ptrace-stop we have not resumed */
+	bool held;         /* stopped by us to change registers; resume when done */
+	bool has_pending;  /* a wait status collected while holding it, not yet handled */
+	int pending_status;
+	bool fresh;        /* a new thread: arm it at its first stop */
+	int resume_sig;    /* signal to deliver when resumed */
+	unsigned armed_gen;
+	bool local_watch;  /* has delete-mode registers of its own */
+};
+
+enum bp_kind { BP_ENTRY, BP_DELETE, BP_FREE, BP_RETURN };
+
+struct bp {
+	uint64_t addr;
+	enum bp_kind kind;
+	uint8_t orig;
+	bool inserted;
+};
+
+#define MAX_BPS 8
+
+/* A delete of the key in progress (hardware or step mode). */
+struct delete_run {
+	bool active;
+	pid_t tid;
+	uint64_t ret;  /* return address */
+	uint64_t sp;   /* rsp at entry (pointing at ret) */
+	struct chainset chain; /* the key's chain(s) at entry, in chain order */
+	struct loc loc;
+};
+
+struct tracer {
+	struct options opt;
+	pid_t pid;
+	bool launched;
+	bool setup_done;
+	struct mem mem;
+	struct dbg *dbg;
+	struct disasm *dis;
+	struct unwinder *unw;
+	const struct unwinder_ops *unw_ops;
+	const struct arch_watch_ops *arch;
+	const struct layout_provider *lp;
+	struct map_layout layout;
+	struct map_target target;
+	struct key key;
+	FILE *out;
+
+	struct thread *threads;
+	int nthreads, cap;
+
+	/* Process-wide watches (slot mode): every thread holds these. */
+	struct region regions[ARCH_MAX_WATCH];
+	unsigned gen; /* bumped when regions change */
+
+	struct bp bps[MAX_BPS];
+	int nbps;
+
+	uint64_t seq;
+	uint64_t nevents;
+	uint64_t t0_ns;
+
+	/* slot mode */
+	uint64_t map_addr; /* 0 until the map exists */
+	struct loc loc;
+
+	/* delete mode */
+	struct delete_run del;
+	struct region del_regions[ARCH_MAX_WATCH];
+
+	bool done;    /* tracee gone */
+	bool detach;  /* leave now (-n reached or signal) */
+	int exit_code, exit_signal;
+};
+
+extern volatile sig_atomic_t tracer_interrupted;
+
+/* trace.c */
+uint64_t now_ns(void);
+void fatal_setup(struct tracer *T, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct thread *thread_find(struct tracer *T, pid_t tid);
+int tracer_run(struct tracer *T);
+/* Programs the process-wide regions into every thread (holding the running ones). */
+void arm_all(struct tracer *T, struct thread *current);
+/* Programs regions into one stopped thread; false on failure (reported). */
+bool arm_thread(struct tracer *T, struct thread *t, const struct region *r);
+int bp_insert(struct tracer *T, uint64_t addr, enum bp_kind kind);
+void bp_remove(struct tracer *T, uint64_t addr);
+struct bp *bp_at(struct tracer *T, uint64_t addr);
+/* Steps thread t (stopped at a breakpoint address) over the original instruction. */
+bool step_over_bp(struct tracer *T, struct thread *t, struct bp *b);
+/* Single-steps stopped thread t; signals that arrive meanwhile are kept for later. */
+bool single_step(struct tracer *T, struct thread *t);
+bool read_code(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* events.c: building events */
+void emit(struct tracer *T, struct event *e);
+/* Reports the write (or read) that hit region r of thread t: one event per field touched. */
+void report_region_hit(struct tracer *T, struct thread *t, const struct user_regs_struct *regs,
+		       struct region *r, const struct chainset *cs, uint64_t map);
+/* Reports the bytes [lo, hi) of the map that an instruction wrote (step mode). */
+void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool writes,
+		  const uint8_t *oldb, const uint8_t *newb, uint64_t base, uint64_t lo, uint64_t hi,
+		  const struct chainset *cs, uint64_t map);
+void code_of(struct tracer *T, uint64_t trap_pc, bool exact, struct code_loc *c,
+	     struct insn_info *insn, bool *have_insn);
+const char *op_of(struct tracer *T, pid_t tid, uint64_t pc);
+void emit_move(struct tracer *T, pid_t tid, const struct loc *from, const struct loc *to,
+	       const char *reason);
+void place_of_loc(const struct loc *l, struct place *p);
+
+/* setup.c */
+int session_setup(struct tracer *T);
+void emit_meta(struct tracer *T);
+void warn_line(const char *line);
+
+/* slot.c */
+void slot_start(struct tracer *T, struct thread *current);
+/* The regions that follow the key's slot at loc (or wait for it). */
+void slot_regions(struct tracer *T, struct region *r);
+void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct user_regs_struct *regs);
+void slot_map_freed(struct tracer *T, struct thread *t);
+/* The number of watch regions the key's slot needs at its worst position. */
+int slot_regions_needed(const struct map_layout *l, char *why, size_t n);
+
+/* delete.c */
+void delete_entry(struct tracer *T, struct thread *t, struct user_regs_struct *regs);
+void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct user_regs_struct *regs);
+void delete_return(struct tracer *T, struct thread *t, struct user_regs_struct *regs, struct bp *b);
+/* The map's address now: the global's value, or the fixed address. 0 when not yet. */
+uint64_t current_map(struct tracer *T);
+bool key_at(struct tracer *T, uint64_t key_ptr);
+
+/* step.c */
+void step_delete(struct tracer *T, struct thread *t, struct user_regs_struct *regs);
+
+#endif

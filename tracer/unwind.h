@@ -1,0 +1,26 @@
+/*
+ * unwind.h: backtraces of a stopped thread. One backend today
+ * (libunwind-ptrace, unwind_libunwind.c); frames are symbolized through
+ * dbg's per-pc cache, return addresses adjusted by one byte first.
+ */
+#ifndef MAPVIZ_UNWIND_H
+#define MAPVIZ_UNWIND_H
+
+#include <sys/types.h>
+
+#include "dbg.h"
+#include "event.h"
+
+struct unwinder;
+
+struct unwinder_ops {
+	const char *name;
+	struct unwinder *(*init)(struct dbg *d);
+	/* Fills up to max frames of stopped thread tid; the number filled, or -1. */
+	int (*walk)(struct unwinder *u, pid_t tid, struct stack *out, int max);
+	void (*fin)(struct unwinder *u);
+};
+
+extern const struct unwinder_ops unwind_libunwind;
+
+#endif
