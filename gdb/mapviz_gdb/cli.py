@@ -84,9 +84,12 @@ class MapvizCommand(gdb.Command):
         raise NotImplementedError
 
     def complete(self, text, word):
-        if word is not None and word.startswith("-"):
+        """Options after a '-', else GDB's expression completion."""
+        current = text.split()[-1] if text and not text[-1].isspace() else ""
+        if current.startswith("-"):
+            cut = len(current) - len(word or "")   # GDB replaces only `word`, which stops at '-'
             opts = [o for a in self.PARSER._actions for o in a.option_strings]
-            return [o for o in opts if o.startswith(word)]
+            return [o[cut:] for o in opts if o.startswith(current)]
         return gdb.COMPLETE_EXPRESSION
 
 

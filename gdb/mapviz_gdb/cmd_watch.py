@@ -27,7 +27,7 @@ from .walk import insert_position
 # x86-64 has four debug registers; each watches an aligned 1, 2, 4 or 8 bytes.
 DEBUG_REGISTERS = 4
 _UNSIGNED = {1: "unsigned char", 2: "unsigned short", 4: "unsigned int", 8: "unsigned long"}
-# The map operations a write can happen in (innermost library function wins).
+# The map operations a write can happen in.
 MAP_OPERATIONS = ("evacuate", "growWork", "hashGrow", "hmap_assign", "hmap_delete", "hmap_clear",
                   "hmap_make", "hmap_free")
 
@@ -163,15 +163,36 @@ class WatchSession:
         return False
 
     def follow(self):
-        """The key's old cell was evacuated: let evacuate finish, then watch its new slot."""
+        """The key's old cell was just marked evacuated: once evacuate has copied the
+        entry (it returns), watch the key's new slot. Runs with the inferior stopped."""
         self.move_pending = False
         frame = gdb.newest_frame()
         if frame.name() == "evacuate":
-            gdb.execute("finish", to_string=True)
-        before = self.slot_desc
+            MoveFinish(frame, self)   # its commands call rearm() after evacuate returns
+        else:
+            self.rearm()
+
+    def rearm(self):
         self.disarm()
         self.arm()
-        gdb.write(f"watch: key {self.key.text} moved from {before} to {self.slot_desc}\n")
+        t = self.watchpoints[0].region.addr
+        gdb.write(f"watch: key {self.key.text} moved by evacuation to {self.slot_desc} (tophash byte {t:#x})\n")
+
+
+class MoveFinish(gdb.FinishBreakpoint):
+    """Stops silently when evacuate returns, so the watch can move to the key's new slot."""
+
+    def __init__(self, frame, session):
+        super().__init__(frame, internal=True)
+        self.silent = True
+        self.session = session
+        self.commands = "python import mapviz_gdb.cmd_watch as w; w.after_move()\ncontinue"
+
+    def stop(self):
+        return True
+
+    def out_of_scope(self):
+        pass
 
 
 def _field_offset(name):
@@ -194,15 +215,16 @@ def _decode(session, field, raw):
 
 
 def _location():
-    """'in hmap_delete (hmap/hmap.c:917)' for the writing frame, with the map operation when it differs."""
+    """'in evacuate hmap/hmap.c:755 (during hmap_assign)': the writing frame, and the map
+    operation the program called when that is another function."""
     try:
         frame = gdb.newest_frame()
         sal = frame.find_sal()
         where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab else f"{frame.pc():#x}"
         name = frame.name() or "??"
-        op = None
+        op = None   # the outermost map operation on the stack: the one the user called
         f = frame
-        while f is not None and op is None:
+        while f is not None:
             if f.name() in MAP_OPERATIONS:
                 op = f.name()
             f = f.older()
@@ -219,6 +241,15 @@ def after_stop():
     try:
         if _session is not None and _session.move_pending:
             _session.follow()
+    except Exception as exc:
+        gdb.write(f"{one_line(exc)}\n")
+
+
+def after_move():
+    """Runs as MoveFinish's commands: evacuate has returned."""
+    try:
+        if _session is not None:
+            _session.rearm()
     except Exception as exc:
         gdb.write(f"{one_line(exc)}\n")
 

@@ -1,0 +1,61 @@
+"""mapviz ls, mapviz dot (rendered by Graphviz), parameters, completion, auto-loading."""
+import re
+import subprocess
+
+from conftest import ROOT, fixture_path, gdb_env
+
+
+def test_ls_lists_types_and_map_variables(maps_run):
+    out = maps_run(["mapviz ls"])
+    lines = out[0].splitlines()
+    binary = fixture_path("maps")
+    assert lines[0] == "map types (4):"
+    assert sorted(lines[1:5]) == sorted([
+        f"  u64s_map: uint64_t -> uint64_t, key 8 bytes, elem 8 bytes, bucket 144 bytes  [{binary}]",
+        f"  names_map: const char * -> int, key 8 bytes, elem 4 bytes, bucket 112 bytes  [{binary}]",
+        f"  points_map: struct point -> uint32_t, key 8 bytes, elem 4 bytes, bucket 112 bytes  [{binary}]",
+        f"  bigs_map: struct big -> struct big, key 136 bytes, elem 136 bytes, bucket 144 bytes  [{binary}]"])
+    assert lines[5] == "map variables (8):"
+    t = maps_run.truth
+    assert f"  u64s: u64s_map *  count 85, B 4" in lines
+    assert f"  growing: u64s_map *  count {t['growing'].count}, B 5" in lines
+    assert "  nomap: u64s_map *  the map is NULL (u64s_map * 0x0)" in lines
+
+
+def test_dot_renders_with_graphviz(maps_run, tmp_path):
+    dot = tmp_path / "growing.dot"
+    out = maps_run([f"mapviz dot growing {dot} --limit 4"])
+    assert out[0] == f"wrote {dot}"
+    text = dot.read_text()
+    assert text.startswith("digraph u64s_map {") and "old bucket 0" in text and "evacuatedX" in text
+    svg = subprocess.run(["dot", "-Tsvg", str(dot)], capture_output=True, check=True).stdout.decode()
+    assert "<svg" in svg and "old bucket 0" in svg and "bucket 3" in svg and "buckets" in svg
+
+
+def test_parameters(maps_run):
+    out = maps_run(["show mapviz max-buckets", "set mapviz max-buckets 1", "mapviz show u64s",
+                    "set mapviz color on", "mapviz show u64s", "show mapviz color", "set mapviz color off",
+                    "mapviz show u64s", "set mapviz max-buckets unlimited", "mapviz show u64s"])
+    assert out[0] == "mapviz draws at most 64 buckets"
+    assert "\x1b[" not in out[2] and re.search(r"^\.\.\. 15 more buckets", out[2], re.M)
+    assert "\x1b[32m" in out[4] and "\x1b[0m" in out[4]
+    assert out[5] == "mapviz colors: on (now on)"
+    assert out[7] == out[2]
+    assert "more buckets" not in out[9]
+
+
+def test_completion(maps_run):
+    out = maps_run(["complete mapviz show u64", "complete mapviz show u64s --su", "complete mapviz sl"])
+    assert "mapviz show u64s" in out[0].splitlines()
+    assert out[1] == "mapviz show u64s --summary"
+    assert out[2] == "mapviz slot"
+
+
+def test_auto_loaded_from_the_binary():
+    # The library's .debug_gdb_scripts entry names gdb/mapviz.py of this tree.
+    proc = subprocess.run(["gdb", "-nx", "-batch", "-iex", f"add-auto-load-safe-path {ROOT}",
+                           "-ex", "info auto-load python-scripts", "-ex", "mapviz ls", str(fixture_path("maps"))],
+                          capture_output=True, env=gdb_env(), timeout=60)
+    out = proc.stdout.decode()
+    assert re.search(r"Yes\s+\S*gdb/mapviz.py", out), out
+    assert "map types (4):" in out

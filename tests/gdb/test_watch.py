@@ -1,0 +1,67 @@
+"""mapviz watch: decoded writes to one key's slot, across a delete, a re-insert and growth."""
+import re
+
+from conftest import fixture_path, run_gdb, tophash
+
+LOC = r"  in \S+ \S+:\d+"
+
+
+def watch_session(tmp_path, commands):
+    truth = tmp_path / "truth"
+    out = run_gdb([fixture_path("watch"), truth], commands)
+    facts = {}
+    for line in truth.read_text().splitlines():
+        f = line.split()
+        facts[f[0]] = [int(x, 0) for x in f[1:]]
+    return out, facts
+
+
+def test_watch_reports_each_write_and_follows_the_key_across_growth(tmp_path):
+    out, facts = watch_session(tmp_path, ["mapviz watch m 3", "break grown", "break done", "continue",
+                                          "continue", "mapviz unwatch", "continue"])
+    h, elemcell = facts["before"]
+    top = tophash(h)
+    armed = out[0].splitlines()
+    # Four watchpoints: tophash byte, key cell, elem cell, buckets field; the elem cell is the
+    # address the program's own w_map_get returned.
+    assert armed[2] == f"Hardware watchpoint 4: *(unsigned long *) {elemcell:#x}"
+    assert re.fullmatch(rf"watching key 3: bucket {h & 1} overflow 0 slot \d \(watchpoints 2, 3, 4, 5\)", armed[-1])
+    slot = armed[-1].split(" (watch")[0].split(": ")[1]
+    lines = [l for l in out[3].splitlines() if l.startswith("watch")]
+    expected = [
+        rf"watch #1 elem 3 -> 333  {slot}{LOC} \(during hmap_assign\)",
+        rf"watch #2 elem 333 -> 0  {slot}{LOC} \(during hmap_delete\)",
+        rf"watch #3 tophash {top:#04x} -> 0x01 emptyOne  {slot}  in hmap_delete hmap/hmap.c:\d+",
+        rf"watch #4 elem 0 -> 3  {slot}  in hmap_assign hmap/hmap.c:\d+",
+        rf"watch #5 tophash 0x01 emptyOne -> {top:#04x}  {slot}  in hmap_assign hmap/hmap.c:\d+",
+        rf"watch #6 buckets 0x[0-9a-f]+ -> 0x[0-9a-f]+  {slot}  in hashGrow hmap/hmap.c:\d+ \(during hmap_assign\)",
+        rf"watch #7 tophash {top:#04x} -> 0x02 evacuatedX  {slot}  in evacuate hmap/hmap.c:\d+ \(during hmap_assign\)",
+    ]
+    B, h2, elemcell2 = facts["after"]
+    assert h2 == h
+    moved = rf"watch: key 3 moved by evacuation to bucket {h & ((1 << B) - 1)} overflow 0 slot \d \(tophash byte 0x[0-9a-f]+\)"
+    assert len(lines) == len(expected) + 1
+    for line, pattern in zip(lines, expected + [moved]):
+        assert re.fullmatch(pattern, line), (line, pattern)
+    assert f"*(unsigned long *) {elemcell2:#x}" in out[3]   # re-armed on the new elem cell
+    new_slot = lines[-1].split(" to ")[1].split(" (")[0]
+    after = [l for l in out[4].splitlines() if l.startswith("watch")]
+    assert re.fullmatch(rf"watch #8 elem 3 -> 0  {new_slot}{LOC} \(during hmap_delete\)", after[0])
+    assert re.fullmatch(rf"watch #9 tophash {top:#04x} -> 0x01 emptyOne  {new_slot}  in hmap_delete hmap/hmap.c:\d+",
+                        after[1])
+    assert out[5] == "removed 4 watchpoints"
+    assert "watch #" not in out[6]
+
+
+def test_watch_checks_the_debug_register_budget(tmp_path):
+    out, _ = watch_session(tmp_path, ["watch other_watched", "mapviz watch m 3", "info watchpoints"])
+    assert out[1] == ("mapviz: watch needs 4 debug registers (tophash 1, key 1, elem 1, buckets 1) but x86-64 "
+                      "has 4, and 1 used by other watchpoints; delete other watchpoints")
+    assert len([l for l in out[2].splitlines() if "watchpoint" in l]) == 1
+
+
+def test_watch_of_an_absent_key_watches_where_it_would_go(tmp_path):
+    out, _ = watch_session(tmp_path, ["mapviz watch m 77", "mapviz unwatch", "mapviz unwatch"])
+    assert re.search(r"watching key 77: bucket \d overflow 0 slot \d \(absent: where an insert would put it\)", out[0])
+    assert out[1] == "removed 4 watchpoints"
+    assert out[2] == "mapviz: nothing is watched"
