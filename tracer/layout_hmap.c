@@ -34,10 +34,10 @@ static uint64_t die_size(Dwarf_Die *t)
 	Dwarf_Die p;
 	if (!dwarf_peel(t, &p))
 		return 0;
-	int s = dwarf_bytesize(&p);
-	if (s < 0 && dwarf_tag(&p) == DW_TAG_pointer_type)
-		return sizeof(void *);
-	return s < 0 ? 0 : (uint64_t)s;
+	Dwarf_Word s;
+	if (dwarf_aggregate_size(&p, &s) == 0)
+		return s;
+	return dwarf_tag(&p) == DW_TAG_pointer_type ? sizeof(void *) : 0;
 }
 
 /* The element type of an array type DIE. */

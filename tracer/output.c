@@ -96,7 +96,7 @@ static void text_event(FILE *out, const struct event *e)
 			text_place(out, &e->to);
 		else
 			fputs("(nowhere)", out);
-		fprintf(out, "  (%s%s)\n", e->reason, e->to_present ? "" : ", key absent: watching where it will land");
+		fprintf(out, "  (%s%s)\n", e->reason, !e->to_valid || e->to_present ? "" : ", key not there (yet)");
 		break;
 	case EV_EXIT:
 		if (e->exit_signal)

@@ -10,6 +10,7 @@
 #include "tracer.h"
 
 #include <string.h>
+#include <sys/ptrace.h>
 
 static void add(struct tracer *T, struct region *r, int *n, uint64_t addr, unsigned len,
 		enum role role, bool reads)
@@ -73,7 +74,17 @@ static void relocate(struct tracer *T, struct thread *t, bool force_arm)
 	if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &now) != 0)
 		memset(&now, 0, sizeof now);
 	uint64_t b = buckets_now(T);
-	if (!loc_same(&now, &T->loc)) {
+	/* The map writes a cell's tophash before its key (assign and evacuate do): a watched free
+	 * cell that now holds the key's tophash is the key arriving, so it stays watched. */
+	uint8_t top;
+	if (!now.present && T->loc.valid && !T->loc.present && T->loc.hash == now.hash &&
+	    mem_read(&T->mem, T->loc.tophash_addr, &top, 1) && top == now.top)
+		now = T->loc;
+	bool same_cells = now.valid == T->loc.valid && now.tophash_addr == T->loc.tophash_addr &&
+			  now.tail_overflow_addr == T->loc.tail_overflow_addr;
+	if (same_cells && now.old == T->loc.old && now.bucket == T->loc.bucket) {
+		T->loc.present = now.present; /* the key arrived in, or left, the watched slot */
+	} else {
 		const char *reason = !T->loc.valid && !T->loc.tail_overflow_addr ? "allocated"
 				     : b != last_buckets			  ? "growth"
 				     : T->loc.old && !now.old			  ? "evacuate"
@@ -83,12 +94,28 @@ static void relocate(struct tracer *T, struct thread *t, bool force_arm)
 										  : "relocated";
 		emit_move(T, t->tid, &T->loc, &now, reason);
 		T->loc = now;
-		force_arm = true;
+		force_arm |= !same_cells;
 	}
 	last_buckets = b;
 	if (force_arm) {
 		slot_regions(T, T->regions);
 		arm_all(T, t);
+	}
+}
+
+/* Single-steps t until it returns from the function it is in. */
+static void finish_function(struct tracer *T, struct thread *t, const struct user_regs_struct *at)
+{
+	const struct sym_info *s = dbg_symbolize(T->dbg, at->rip);
+	if (!s->func || !s->func_size)
+		return;
+	uint64_t lo = s->func_start, hi = s->func_start + s->func_size;
+	struct user_regs_struct r = *at;
+	for (int i = 0; i < 100000; i++) {
+		if ((r.rip < lo || r.rip >= hi) && r.rsp > at->rsp)
+			break;
+		if (!single_step(T, t) || ptrace(PTRACE_GETREGS, t->tid, 0, &r) != 0)
+			break;
 	}
 }
 
@@ -98,7 +125,8 @@ void slot_start(struct tracer *T, struct thread *current)
 	memset(&T->loc, 0, sizeof T->loc);
 	if (T->map_addr) {
 		last_buckets = buckets_now(T);
-		if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &T->loc) == 0) {
+		if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &T->loc) == 0 &&
+		    (T->loc.valid || T->loc.tail_overflow_addr)) {
 			struct loc none = {0};
 			emit_move(T, current->tid, &none, &T->loc, "found");
 		}
@@ -150,6 +178,10 @@ void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct us
 		case ROLE_BUCKETS: {
 			struct chainset none = {.n = 0};
 			report_region_hit(T, t, regs, r, &none, T->map_addr);
+			/* A growth writes buckets, oldbuckets, B and flags in some order: let it
+			 * finish before the key is looked up again. (It writes no cells.) */
+			if (strcmp(op_of(T, t->tid, regs->rip), "evacuate") == 0)
+				finish_function(T, t, regs);
 			moved_maybe = true;
 			break;
 		}

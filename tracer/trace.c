@@ -156,18 +156,20 @@ static void release_others(struct tracer *T)
 	}
 }
 
-bool arm_thread(struct tracer *T, struct thread *t, const struct region *r)
+int arm_thread(struct tracer *T, struct thread *t, const struct region *r)
 {
 	struct watch w[ARCH_MAX_WATCH] = {{0}};
 	for (unsigned i = 0; i < T->arch->nslots && i < ARCH_MAX_WATCH; i++)
 		if (r[i].role != ROLE_NONE)
 			w[i] = r[i].w;
 	int rc = T->arch->set(t->tid, w);
-	if (rc != 0 && rc != -ESRCH) {
+	if (rc == -ESRCH)
+		return -1;
+	if (rc != 0) {
 		note("setting debug registers of tid %d: %s", (int)t->tid, strerror(-rc));
-		return false;
+		return 0;
 	}
-	return rc == 0;
+	return 1;
 }
 
 void arm_all(struct tracer *T, struct thread *current)
@@ -185,8 +187,11 @@ void arm_all(struct tracer *T, struct thread *current)
 		struct thread *t = &T->threads[i];
 		if (t->fresh)
 			continue; /* armed at its first stop */
+		int rc = arm_thread(T, t, T->regions);
+		if (rc < 0)
+			continue; /* exiting: nothing to arm */
 		n++;
-		if (!arm_thread(T, t, T->regions))
+		if (rc == 0)
 			continue;
 		t->armed_gen = T->gen;
 		unsigned got;
@@ -549,7 +554,7 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 		if (t->fresh) {
 			/* Registers are per thread and not inherited: arm it before it runs. */
 			t->fresh = false;
-			if (T->setup_done && arm_thread(T, t, T->regions))
+			if (T->setup_done && arm_thread(T, t, T->regions) > 0)
 				t->armed_gen = T->gen;
 		} else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
 			/* A group-stop: stay stopped, as untraced, until SIGCONT. */

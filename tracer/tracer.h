@@ -154,8 +154,8 @@ struct thread *thread_find(struct tracer *T, pid_t tid);
 int tracer_run(struct tracer *T);
 /* Programs the process-wide regions into every thread (holding the running ones). */
 void arm_all(struct tracer *T, struct thread *current);
-/* Programs regions into one stopped thread; false on failure (reported). */
-bool arm_thread(struct tracer *T, struct thread *t, const struct region *r);
+/* Programs regions into one stopped thread: 1 done, 0 failed (reported), -1 thread gone. */
+int arm_thread(struct tracer *T, struct thread *t, const struct region *r);
 int bp_insert(struct tracer *T, uint64_t addr, enum bp_kind kind);
 void bp_remove(struct tracer *T, uint64_t addr);
 struct bp *bp_at(struct tracer *T, uint64_t addr);
