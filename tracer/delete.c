@@ -13,8 +13,11 @@
  *
  * The walk runs backwards through the chain: whenever it writes a bucket's
  * array, the other array register moves to that bucket's predecessor, so the
- * next bucket the walk can reach is always watched. A breakpoint on the
- * return address ends the run and clears the thread's registers.
+ * next bucket the walk can reach is always watched. When growth work
+ * evacuates the key's old bucket first, R2 and R3 move to the new cell and,
+ * until evacuation has written the key there, R0 watches the new key cell
+ * (count is written only later). A breakpoint on the return address ends the
+ * run and clears the thread's registers.
  */
 #define _GNU_SOURCE
 #include "tracer.h"
@@ -67,7 +70,7 @@ static void slot_regions_for(struct tracer *T, const struct loc *loc)
 	struct region *r = T->del_regions;
 	memset(&r[R_ARRAY], 0, sizeof r[R_ARRAY]);
 	memset(&r[R_CELL], 0, sizeof r[R_CELL]);
-	if (!loc->valid || !loc->present)
+	if (!loc->valid)
 		return;
 	set_region(T, &r[R_ARRAY], loc->bucket_addr + l->tophash_off, l->bucket_cnt < 8 ? l->bucket_cnt : 8,
 		   ROLE_TOPHASH_ARRAY, loc->bucket_addr);
@@ -157,14 +160,19 @@ void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct 
 					d->loc = to;
 					chains_for_key(&T->mem, &T->layout, map, &T->key, &d->chain);
 					slot_regions_for(T, &to);
+					if (!to.present && !T->layout.key_cleared)
+						set_region(T, &r[R_COUNT], to.key_addr,
+							   T->layout.keycell < 8 ? T->layout.keycell : 8,
+							   ROLE_ARRIVING_KEY, 0);
 					rearm = true;
 				}
 				break;
 			}
-			/* The walk is in bucket b: watch the one before it with the other register. */
+			/* Once the key's cell is empty, the walk may run back from bucket b: watch
+			 * the bucket before it with the other register. */
 			unsigned other = i == R_ARRAY ? R_CELL : R_ARRAY;
 			uint64_t pred = chain_pred(T, b);
-			if (pred && r[other].bucket_addr != pred) {
+			if (pred && top <= T->layout.emptyOne && r[other].bucket_addr != pred) {
 				set_region(T, &r[other], pred + T->layout.tophash_off,
 					   T->layout.bucket_cnt < 8 ? T->layout.bucket_cnt : 8,
 					   ROLE_TOPHASH_ARRAY, pred);
@@ -172,6 +180,10 @@ void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct 
 			}
 			break;
 		}
+		case ROLE_ARRIVING_KEY: /* the key is in its new cell: R0 goes back to count */
+			set_region(T, &r[R_COUNT], map + T->layout.hdr[HF_COUNT].off, 8, ROLE_COUNT, 0);
+			rearm = true;
+			break;
 		default:
 			break;
 		}

@@ -47,6 +47,21 @@ void disasm_free(struct disasm *d)
 	free(d);
 }
 
+/* Instructions that only compare: capstone 4 marks some of their memory operands written. */
+static bool compares_only(const char *mnemonic)
+{
+	static const char *const names[] = {"test", "cmp", "bt", "ucomis", "comis", "ptest", "vptest",
+					    "vucomis", "vcomis"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t n = strlen(names[i]);
+		if (strncmp(mnemonic, names[i], n) == 0 &&
+		    (strcmp(names[i], "bt") != 0 || mnemonic[2] == '\0' || mnemonic[2] == 'w' ||
+		     mnemonic[2] == 'l' || mnemonic[2] == 'q'))
+			return true;
+	}
+	return false;
+}
+
 static void fill(const cs_insn *in, struct insn_info *out)
 {
 	memset(out, 0, sizeof *out);
@@ -66,7 +81,7 @@ static void fill(const cs_insn *in, struct insn_info *out)
 		out->disp = op->mem.disp;
 		/* A masked store ({%k1}) writes only some of its bytes: its size says nothing. */
 		out->mem_size = strstr(in->op_str, "{%k") ? 0 : op->size;
-		if (op->access & CS_AC_WRITE)
+		if ((op->access & CS_AC_WRITE) && !compares_only(in->mnemonic))
 			out->writes_mem = true;
 	}
 }

@@ -57,7 +57,8 @@ enum role {
 	ROLE_FLAGS,        /* delete: the header word holding flags and hash0 */
 	ROLE_KEYCELL,      /* delete: the key cell, cleared before the elem */
 	ROLE_ELEMCELL,     /* delete: the elem cell */
-	ROLE_TOPHASH_ARRAY /* delete: a bucket's tophash array, for emptyOne and the emptyRest walk */
+	ROLE_TOPHASH_ARRAY, /* delete: a bucket's tophash array, for emptyOne and the emptyRest walk */
+	ROLE_ARRIVING_KEY  /* delete: the key cell evacuation is about to fill (borrows count's register) */
 };
 
 struct region {

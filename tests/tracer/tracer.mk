@@ -1,0 +1,23 @@
+# tests/tracer/: fixtures for the mapviz-trace tests.
+
+TRACER_FIXTURES := $(BUILD)/tests/tracer/chain $(BUILD)/tests/tracer/dr7_test \
+	$(BUILD)/tests/tracer/chain_shared $(BUILD)/tests/tracer/chain_stripped \
+	$(BUILD)/tests/tracer/odd_cells
+TEST_TARGETS += $(TRACER_FIXTURES) $(TRACER_BIN) $(EXAMPLES)
+
+$(BUILD)/tests/tracer/%: tests/tracer/fixtures/%.c $(HMAP_A) hmap/hmap.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $< $(HMAP_A) $(LDLIBS) -o $@
+
+# The same program linked with the shared library: symbols and DWARF of the map code live there.
+$(BUILD)/tests/tracer/chain_shared: tests/tracer/fixtures/chain.c $(HMAP_SO) hmap/hmap.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $< -L$(BUILD) -l:libhmap.so -Wl,-rpath,$(abspath $(BUILD)) $(LDLIBS) -o $@
+
+$(BUILD)/tests/tracer/chain_stripped: $(BUILD)/tests/tracer/chain
+	strip -o $@ $<
+
+# The pure DR7/DR6 encoding, tested without ptrace.
+$(BUILD)/tests/tracer/dr7_test: tests/tracer/fixtures/dr7_test.c tracer/arch_x86_64.c tracer/arch.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itracer $< tracer/arch_x86_64.c -o $@
