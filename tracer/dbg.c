@@ -203,13 +203,34 @@ static bool walk_dies(struct dbg *d, bool (*visit)(Dwarf_Die *, Dwarf_Addr, void
 	return w.any_dwarf;
 }
 
-static bool never(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
+struct module_search {
+	const char *path;
+	bool has_dwarf;
+};
+
+static int module_dwarf(Dwfl_Module *mod, void **userdata, const char *mname, Dwarf_Addr start,
+			void *arg)
 {
-	(void)die, (void)bias, (void)arg;
-	return true;
+	(void)userdata, (void)mname, (void)start;
+	struct module_search *s = arg;
+	const char *file = NULL;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+	if (!file || strcmp(file, s->path) != 0)
+		return DWARF_CB_OK;
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Off next;
+	size_t hsize;
+	s->has_dwarf = dw && dwarf_nextcu(dw, 0, &next, &hsize, NULL, NULL, NULL) == 0;
+	return DWARF_CB_ABORT;
 }
 
-bool dbg_has_dwarf(struct dbg *d) { return walk_dies(d, never, NULL); }
+bool dbg_module_has_dwarf(struct dbg *d, const char *path)
+{
+	struct module_search s = {.path = path};
+	dwfl_getmodules(d->dwfl, module_dwarf, &s, 0);
+	return s.has_dwarf;
+}
 
 struct var_search {
 	const char *name;

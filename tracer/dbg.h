@@ -38,8 +38,8 @@ void dbg_close(struct dbg *d);
 bool dbg_symbol_addr(struct dbg *d, const char *name, uint64_t *addr);
 /* Function, line of pc; cached per pc. Never fails: unknown parts are NULL/0. */
 const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc);
-/* True when some module has DWARF. */
-bool dbg_has_dwarf(struct dbg *d);
+/* True when the module whose file is path (the executable) has DWARF. */
+bool dbg_module_has_dwarf(struct dbg *d, const char *path);
 
 /* A global variable by name: its run-time address and its type DIE. */
 bool dbg_find_variable(struct dbg *d, const char *name, uint64_t *addr, Dwarf_Die *type);

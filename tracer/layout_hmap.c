@@ -20,7 +20,9 @@
 static const struct op_func hmap_ops[] = {
 	{"hmap_assign", "assign"}, {"hmap_delete", "delete"}, {"evacuate", "evacuate"},
 	{"growWork", "evacuate"},  {"hashGrow", "evacuate"},  {"hmap_clear", "clear"},
-	{"hmap_make", "new"},      {"hmap_free", "free"},     {NULL, NULL},
+	{"hmap_make", "new"},      {"hmap_free", "free"},
+	/* Reads (reported with --reads) name the operation that read. */
+	{"hmap_access", "access"}, {"hmap_iternext", "iterate"}, {NULL, NULL},
 };
 
 static const char *const hdr_names[HF_NFIELDS] = {

@@ -8,6 +8,7 @@
 #include "tracer.h"
 
 #include <string.h>
+#include <unistd.h>
 
 void warn_line(const char *line) { note("%s", line); }
 
@@ -81,9 +82,17 @@ int session_setup(struct tracer *T)
 	T->arch = arch_watch();
 	T->lp = &layout_hmap;
 	if (T->lp->resolve(T->dbg, T->opt.map, &T->target, &T->layout, err, sizeof err) != 0) {
-		if (!dbg_has_dwarf(T->dbg))
+		char exe[4096], path[64];
+		snprintf(path, sizeof path, "/proc/%d/exe", (int)T->pid);
+		ssize_t n = readlink(path, exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		uint64_t addr;
+		if (n > 0 && !dbg_module_has_dwarf(T->dbg, exe))
 			fatal_setup(T, "%s has no DWARF debug info (stripped binary?): cannot find map %s",
-				    T->opt.argv ? T->opt.argv[0] : "the process", T->opt.map);
+				    exe, T->opt.map);
+		if (strncmp(err, "no such map", 11) == 0 && dbg_symbol_addr(T->dbg, T->opt.map, &addr))
+			fatal_setup(T, "%s is not a map: it is a symbol without a variable's DWARF (a function?)",
+				    T->opt.map);
 		fatal_setup(T, "%s", err);
 	}
 	uint64_t map = current_map(T);

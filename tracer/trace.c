@@ -329,8 +329,33 @@ static uint64_t auxv_entry(pid_t pid)
 	return entry;
 }
 
+/* Whether execvp would find an executable file. */
+static int runnable(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0 ? 0 : errno;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin";
+	int err = ENOENT;
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, ':');
+		char full[4096];
+		snprintf(full, sizeof full, "%.*s/%s", (int)(end - p), p, prog);
+		if (access(full, X_OK) == 0)
+			return 0;
+		if (errno != ENOENT)
+			err = errno;
+		p = *end ? end + 1 : end;
+	}
+	return err;
+}
+
 static void launch(struct tracer *T)
 {
+	int e = runnable(T->opt.argv[0]);
+	if (e)
+		fatal_setup(T, "cannot run %s: %s", T->opt.argv[0], strerror(e));
 	pid_t pid = fork();
 	if (pid < 0)
 		fatal_setup(T, "fork: %s", strerror(errno));

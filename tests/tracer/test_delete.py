@@ -1,0 +1,150 @@
+"""Delete trajectories (-e delete): the hardware mode held against the --step oracle."""
+import os
+import re
+
+import pytest
+
+from tracelib import EXAMPLES, FIXTURES, program_target
+
+SEED = {"HMAP_SEED": "7"}
+
+# What the two modes must agree on, event by event. Addresses and pcs are comparable because
+# both runs are made with address-space randomization off.
+KEYS = ("type", "op", "field", "bucket", "overflow", "old_table", "slot", "addr", "size", "old",
+        "new", "decoded", "pc", "insn", "func", "func_offset", "file", "line")
+
+
+def trajectory(t):
+    return [tuple(e.get(k) for k in KEYS) for e in t.events[1:] if e["type"] != "exit"]
+
+
+def hw_and_step(trace, program, key, env=SEED):
+    hw = trace(["-m", "chain", "-k", key, "-e", "delete"], program, env=env, norandom=True)
+    step = trace(["-m", "chain", "-k", key, "-e", "delete", "--step"], program, env=env,
+                 norandom=True)
+    assert hw.rc == 0 and step.rc == 0, (hw.stderr, step.stderr)
+    return hw, step
+
+
+def test_delete_demo_trajectory_text(trace):
+    """The demo: key 42 holds 42*42; 6 multiples of 7 are deleted before it, so count 94 -> 93."""
+    t = trace(["-m", "counts", "-k", "42", "-e", "delete"], [EXAMPLES / "delete_demo"],
+              env={"HMAP_SEED": "1"}, fmt="text")
+    assert t.rc == 0, t.stderr
+    lines = [l for l in t.text.splitlines() if l.startswith("#")]
+    expect = [
+        r"#1 tid \d+ delete +map  flags 0 -> hashWriting +hmap_delete\+0x[0-9a-f]+  hmap/hmap\.c:\d+$",
+        r"#2 tid \d+ delete +bucket \d+ slot \d  elem 1764 -> 0 ",
+        r"#3 tid \d+ delete +bucket \d+ slot \d  tophash 0x[0-9a-f]+ -> emptyOne +hmap_delete\+0x[0-9a-f]+  hmap/hmap\.c:\d+$",
+        r"#4 tid \d+ delete +map  count 94 -> 93 +hmap_delete\+",
+        r"#5 tid \d+ delete +map  flags hashWriting -> 0 +hmap_delete\+",
+        r"#6 tid \d+ exit +status 0$",
+    ]
+    assert len(lines) == len(expect), t.text
+    for line, pat in zip(lines, expect):
+        assert re.search(pat, line), (pat, line)
+    # Each write names its instruction, disassembled.
+    assert re.search(r"^ +0x[0-9a-f]+: movb \$1, \(", t.text, re.M), t.text
+    assert "deleted 15 keys: len 85" in t.stdout
+
+
+def test_emptyrest_walk_across_overflow_buckets_matches_step(trace):
+    prog = [FIXTURES / "chain", "walk"]
+    key = program_target(prog, {**os.environ, **SEED})
+    hw, step = hw_and_step(trace, prog, key)
+    assert trajectory(hw) == trajectory(step)
+    writes = hw.of("write")
+    rest = [(e["overflow"], e["slot"]) for e in writes if e["decoded"] == "emptyRest"]
+    # Cell 5 of the fourth bucket back to the first cell of the third: 14 cells, two buckets.
+    assert rest == [(3, s) for s in range(5, -1, -1)] + [(2, s) for s in range(7, -1, -1)]
+    assert [e["field"] for e in writes] == ["flags", "elem", "tophash"] + ["tophash"] * 14 + [
+        "count", "flags"]
+    assert writes[2]["decoded"] == "emptyOne" and writes[2]["overflow"] == 3
+    assert all(e["op"] == "delete" for e in writes)
+    assert all(e["bucket"] == 0 for e in writes if e["field"] in ("tophash", "elem"))
+
+
+def test_last_entry_reseeds_hash0_same_value_write_reported(trace):
+    """count reaches 0, so hash0 is written; HMAP_SEED makes it the same value, still reported."""
+    prog = [FIXTURES / "chain", "single"]
+    hw, step = hw_and_step(trace, prog, "5")
+    assert trajectory(hw) == trajectory(step)
+    fields = [(e["field"], e["old"], e["new"]) for e in hw.of("write")]
+    assert fields == [("flags", "0", "0x4"), ("elem", "0x37", "0"), ("tophash", fields[2][1], "0x1"),
+                      ("tophash", "0x1", "0"), ("count", "0x1", "0"), ("hash0", "0x7", "0x7"),
+                      ("flags", "0x4", "0")]
+
+
+def test_delete_during_growth_follows_evacuation(trace):
+    """The delete evacuates the key's old bucket first; the trajectory moves with the key."""
+    prog = [FIXTURES / "chain", "grow"]
+    key = program_target(prog, {**os.environ, **SEED})
+    hw, step = hw_and_step(trace, prog, key)
+    moves = hw.of("move")
+    assert len(moves) == 1 and moves[0]["reason"] == "evacuate"
+    assert moves[0]["from"]["old_table"] and not moves[0]["to"]["old_table"]
+    new = moves[0]["to"]
+
+    # The oracle sees the whole chain; the hardware sees its four regions. They must agree on
+    # the header fields they share and on every write to the key's cells, old and new.
+    def key_cells(t):
+        out = []
+        for e in t.of("write"):
+            at_new = (e["bucket"], e["overflow"], e["slot"], e["old_table"]) == (
+                new["bucket"], new["overflow"], new["slot"], False)
+            if e["field"] in ("count", "flags", "hash0") or at_new or (
+                    e["field"] == "tophash" and e["old_table"] and e["decoded"] in
+                    ("evacuatedX", "evacuatedY") and e["slot"] == moves[0]["from"]["slot"] and
+                    e["overflow"] == moves[0]["from"]["overflow"]):
+                out.append(tuple(e.get(k) for k in KEYS))
+        return out
+
+    assert key_cells(hw) == key_cells(step)
+    ops = [(e["op"], e["field"], e["decoded"]) for e in hw.of("write") if e in hw.of("write")]
+    assert ("evacuate", "key", key) in ops
+    assert ("delete", "tophash", "emptyOne") in ops
+    # Evacuation copies the key and elem, then the delete clears the elem.
+    elems = [e for e in hw.of("write") if e["field"] == "elem"]
+    assert [e["op"] for e in elems] == ["evacuate", "delete"]
+    assert elems[0]["decoded"] == str(int(key) * 10) and elems[1]["decoded"] == "0"
+
+
+def test_shared_library_delete_matches_step(trace):
+    """Symbols, lines and DWARF of the map code found in libhmap.so."""
+    prog = [FIXTURES / "chain_shared", "walk"]
+    key = program_target(prog, {**os.environ, **SEED})
+    hw, step = hw_and_step(trace, prog, key)
+    assert trajectory(hw) == trajectory(step)
+    writes = hw.of("write")
+    assert len(writes) == 19
+    assert writes[2]["func"] == "hmap_delete" and writes[2]["file"] == "hmap/hmap.c"
+
+
+def test_meta_layout_is_the_programs(trace):
+    out = os.popen(f"{FIXTURES / 'chain'} layout").read()
+    truth = dict(zip(out.split()[::2], map(int, out.split()[1::2])))
+    t = trace(["-m", "chain", "-k", "5", "-e", "delete"], [FIXTURES / "chain", "single"], env=SEED)
+    meta = t.events[0]
+    for k, v in truth.items():
+        assert meta["layout"][k] == v, k
+    assert meta["layout"]["states"]["emptyOne"] == 1 and meta["map"] == "chain"
+    assert meta["key"] == "5" and meta["mode"] == "delete"
+
+
+@pytest.mark.parametrize("case,rc", [("exit 3", 3), ("kill", 143), ("signal", 0)])
+def test_exit_status_and_signals_pass_through(trace, case, rc):
+    t = trace(["-m", "chain", "-k", "42", "-e", "delete"], [FIXTURES / "chain"] + case.split())
+    assert t.rc == rc, t.stderr
+    assert "deletes of 42: 1" in t.stdout
+    if case == "signal":
+        assert "got SIGUSR1: 1" in t.stdout  # delivered to the program's handler
+    end = t.of("exit")[0]
+    assert (end["status"], end["signal"]) == ((None, 15) if case == "kill" else (rc, None))
+    assert [e["decoded"] for e in t.of("write") if e["field"] == "tophash"] == ["emptyOne", "emptyRest"]
+
+
+def test_max_events_detaches_and_the_program_finishes(trace):
+    t = trace(["-m", "chain", "-k", "42", "-e", "delete", "-n", "3"], [FIXTURES / "chain", "loop", "20"])
+    assert t.rc == 0, t.stderr
+    assert len(t.events) == 1 + 3  # meta, then exactly 3; no exit event: we left before it
+    assert "deletes of 42: 20" in t.stdout

@@ -1,0 +1,131 @@
+"""Running mapviz-trace on real processes, and the JSON Lines schema every test checks."""
+import json
+import os
+import pathlib
+import re
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+
+TRACER = BUILD / "bin" / "mapviz-trace"
+EXAMPLES = BUILD / "examples"
+FIXTURES = BUILD / "tests" / "tracer"
+
+HEX = re.compile(r"^0x[0-9a-f]+$|^0$")
+FIELDS = {"tophash", "key", "elem", "overflow", "count", "flags", "B", "noverflow", "hash0",
+          "buckets", "oldbuckets", "nevacuate"}
+OPS = {"assign", "delete", "evacuate", "clear", "new", "free", "foreign", "access", "iterate"}
+
+
+def _is_int_or_none(v):
+    return v is None or (isinstance(v, int) and not isinstance(v, bool))
+
+
+def check_place(p, where):
+    assert set(p) >= {"bucket", "overflow", "old_table", "slot"}, where
+    assert _is_int_or_none(p["bucket"]) and _is_int_or_none(p["overflow"]), where
+    assert _is_int_or_none(p["slot"]) and isinstance(p["old_table"], bool), where
+
+
+def check_frame(f):
+    assert set(f) == {"pc", "func", "file", "line"}, f
+    assert HEX.match(f["pc"]), f
+    assert f["func"] is None or isinstance(f["func"], str)
+    assert _is_int_or_none(f["line"])
+
+
+def check_event(ev):
+    """The schema of DESIGN section 3: every key, with its type, per event type."""
+    t = ev["type"]
+    assert t in {"meta", "write", "read", "move", "race", "exit"}, ev
+    if t == "meta":
+        assert ev["version"] == 1 and isinstance(ev["pid"], int), ev
+        assert isinstance(ev["map"], str) and isinstance(ev["key"], str), ev
+        assert isinstance(ev["program"], str), ev
+        lay = ev["layout"]
+        for k in ("bucketCnt", "bucketsize", "tophash_offset", "keys_offset", "elems_offset",
+                  "overflow_offset", "keysize", "elemsize"):
+            assert isinstance(lay[k], int), (k, lay)
+        assert set(lay["header"]) >= {"count", "flags", "B", "hash0", "buckets", "oldbuckets",
+                                      "nevacuate"}
+        assert {"emptyRest", "emptyOne", "evacuatedX", "minTopHash"} <= set(lay["states"])
+        return
+    assert isinstance(ev["seq"], int) and isinstance(ev["t_ns"], int), ev
+    assert isinstance(ev["tid"], int), ev
+    if t in ("write", "read", "race"):
+        for k in ("op", "field", "addr", "size", "old", "new", "decoded", "pc", "insn", "func",
+                  "file", "line", "stack"):
+            assert k in ev, (k, ev)
+        assert ev["op"] in OPS, ev
+        assert ev["field"] in FIELDS, ev
+        check_place(ev, ev)
+        assert HEX.match(ev["addr"]) and HEX.match(ev["old"]) and HEX.match(ev["new"]), ev
+        assert HEX.match(ev["pc"]), ev
+        assert ev["size"] in range(1, 9), ev
+        assert ev["decoded"] is None or isinstance(ev["decoded"], str), ev
+        assert ev["insn"] is None or isinstance(ev["insn"], str), ev
+        assert _is_int_or_none(ev["line"]), ev
+        assert ev["stack"] is None or isinstance(ev["stack"], list), ev
+        for f in ev["stack"] or []:
+            check_frame(f)
+        if ev["field"] in ("tophash", "key", "elem"):
+            assert ev["bucket"] is not None and ev["slot"] is not None, ev
+        if t == "race":
+            assert isinstance(ev["other_tid"], int) and ev["other_tid"] != ev["tid"], ev
+            for f in ev["other_stack"]:
+                check_frame(f)
+    elif t == "move":
+        assert isinstance(ev["reason"], str), ev
+        for k in ("from", "to"):
+            if ev[k] is not None:
+                check_place(ev[k], ev)
+        if ev["to"] is not None:
+            assert isinstance(ev["to"]["present"], bool), ev
+    elif t == "exit":
+        assert (ev["status"] is None) != (ev["signal"] is None), ev
+
+
+class Trace:
+    def __init__(self, proc, events, text):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.events = events  # JSON Lines, parsed and schema-checked (json format only)
+        self.text = text      # the event output (text format only)
+
+    def of(self, t):
+        return [e for e in self.events if e["type"] == t]
+
+
+def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, norandom=False):
+    """Runs mapviz-trace with events written to a file; returns a Trace."""
+    out = tmp_path / f"events{len(list(tmp_path.iterdir()))}.{fmt}"
+    cmd = [str(TRACER), "--format", fmt, "-o", str(out)] + list(args)
+    if program:
+        cmd += ["--"] + [str(a) for a in program]
+    if norandom:
+        cmd = ["setarch", "x86_64", "-R"] + cmd
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)
+    data = out.read_text() if out.exists() else ""
+    events = []
+    if fmt == "json":
+        for line in data.splitlines():
+            ev = json.loads(line)
+            check_event(ev)
+            events.append(ev)
+        if events:
+            assert events[0]["type"] == "meta"
+            assert all(e["type"] != "meta" for e in events[1:])
+            seqs = [e["seq"] for e in events[1:]]
+            assert seqs == list(range(1, len(seqs) + 1))
+    return Trace(proc, events, data)
+
+
+def program_target(program, env):
+    """The key a chain fixture will delete last ("target K" on its output)."""
+    out = subprocess.run([str(a) for a in program], capture_output=True, text=True, env=env,
+                         timeout=60).stdout
+    return re.search(r"^target (\d+)$", out, re.M).group(1)
