@@ -331,7 +331,8 @@ static int hmap_attach_instance(struct dbg *d, struct mem *m, uint64_t map_addr,
 	Dwarf_Die dt;
 	uint64_t desc;
 	if (!mem_read_u64(m, map_addr + l->off_type, &desc)) {
-		snprintf(err, errlen, "cannot read the map header at %#llx", (unsigned long long)map_addr);
+		snprintf(err, errlen, "%s is not a map: cannot read a map header at %#llx", t->spec,
+			 (unsigned long long)map_addr);
 		return -1;
 	}
 	if (!dbg_find_type(d, DW_TAG_structure_type, "hmap_type", &dt)) {

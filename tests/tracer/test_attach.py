@@ -1,0 +1,72 @@
+"""-p: attach to a live process, and leave it running as if never traced."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tracelib import EXAMPLES, FIXTURES, TRACER, run_trace
+
+
+def start(argv):
+    return subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def wait_for_events(path, n, timeout=20):
+    end = time.time() + timeout
+    while time.time() < end:
+        if path.exists() and path.read_text().count("\n") > n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} events in {timeout}s")
+
+
+@pytest.mark.parametrize("mode", ["slot", "delete"])
+def test_sigint_detaches_and_the_process_finishes(tmp_path, mode):
+    """A leftover debug register or int3 byte would kill the program with SIGTRAP."""
+    if mode == "slot":
+        prog = start([EXAMPLES / "threads_demo", "4", "1500", "300"])
+        args = ["-m", "shared", "-k", "42"]
+    else:
+        prog = start([FIXTURES / "chain", "loop", "1500"])
+        args = ["-m", "chain", "-k", "42", "-e", "delete"]
+    time.sleep(0.2)
+    out = tmp_path / "events.json"
+    tracer = subprocess.Popen([str(TRACER), "--format", "json", "-o", str(out), "-p",
+                               str(prog.pid)] + args, stderr=subprocess.PIPE, text=True)
+    wait_for_events(out, 20)  # attached, armed, and seeing writes
+    tracer.send_signal(signal.SIGINT)
+    _, err = tracer.communicate(timeout=30)
+    assert tracer.returncode == 0, err
+    stdout, stderr = prog.communicate(timeout=60)
+    assert prog.returncode == 0, (prog.returncode, stderr)
+    if mode == "slot":
+        assert re.search(r"armed on 5/5 threads", err), err  # main + 4 writers
+        assert "writes to key 42: 6000" in stdout
+    else:
+        assert "deletes of 42: 1500" in stdout
+    # Nothing of the tracer is left in the process's threads.
+    events = [l for l in out.read_text().splitlines()]
+    assert '"type":"meta"' in events[0] and len(events) > 20
+
+
+def test_max_events_on_attached_process(tmp_path):
+    prog = start([EXAMPLES / "threads_demo", "2", "2000", "200"])
+    time.sleep(0.2)
+    t = run_trace(tmp_path, ["-m", "shared", "-k", "42", "-n", "50", "-p", str(prog.pid)])
+    assert t.rc == 0, t.stderr
+    assert len(t.events) == 51 and not t.of("exit")
+    stdout, _ = prog.communicate(timeout=60)
+    assert prog.returncode == 0 and "writes to key 42: 4000" in stdout
+
+
+def test_setup_error_leaves_attached_process_untouched(tmp_path):
+    prog = start([FIXTURES / "chain", "loop", "500"])
+    time.sleep(0.2)
+    t = run_trace(tmp_path, ["-m", "nosuch", "-k", "42", "-p", str(prog.pid)])
+    assert t.rc == 2 and t.stderr.count("\n") == 1, t.stderr
+    stdout, _ = prog.communicate(timeout=60)
+    assert prog.returncode == 0 and "deletes of 42: 500" in stdout
