@@ -831,7 +831,12 @@ again:;
 	bmap *found_b;
 	uintptr_t found_i;
 	if (find_in_chain(h, b, top, key, &found_b, &found_i)) {
-		/* Overwrite. String keys keep their first pointer: equal strings are the same key. */
+		/*
+		 * Overwrite. Like Go's needkeyupdate for strings, a string key takes
+		 * the new pointer: equal bytes, but the caller may free the old ones.
+		 */
+		if (t->hash_kind == hmap_hashString)
+			copy_value(cell_key(h, key_cell(h, found_b, found_i)), key, t->key_size);
 		void *e = cell_elem(h, elem_cell(h, found_b, found_i));
 		copy_value(e, elem, t->elem_size);
 		result = e;

@@ -237,9 +237,9 @@ void hmap_set_allocator(void *(*alloc_zeroed)(size_t nmemb, size_t size), void (
 		if (!hmap_iternext(&it->it))                                                      \
 			return false;                                                             \
 		if (k)                                                                            \
-			*k = *(const KEY *)it->it.key;                                            \
+			*k = *(KEY *)it->it.key;                                                  \
 		if (v)                                                                            \
-			*v = *(const ELEM *)it->it.elem;                                          \
+			*v = *(ELEM *)it->it.elem;                                                \
 		return true;                                                                      \
 	}                                                                                     \
 	struct NAME##_hmap_define_needs_a_semicolon
