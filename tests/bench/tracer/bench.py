@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""mapviz-trace against its peers, measured in one run.
+
+Hits per second: tests/bench/tracer/hits writes key 42 N times; each write is
+one watchpoint hit. Peers on the same program and the same address:
+  floor   a minimal ptrace loop (waitpid, PTRACE_GETREGS, PTRACE_CONT): the
+          least any ptrace watchpoint tracer does per hit (floor.c)
+  gdb     GDB's `watch -l` with `commands / silent / continue / end`
+Each rate is (N2 - N1) / (t(N2) - t(N1)), best of a few runs, so start-up
+(exec, DWARF loading, GDB's own start) cancels out.
+
+Cost when nothing is hit: `hits quiet N` writes other keys of the same map;
+the slope of run time against N, traced vs untraced.
+
+Targets (issue 4): tracer >= 0.8x floor, >= 5x gdb, with -s >= 0.4x floor,
+quiet slope within 5% of untraced.
+"""
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BUILD = ROOT / "build"
+HITS = BUILD / "tests" / "bench" / "tracer" / "hits"
+FLOOR = BUILD / "tests" / "bench" / "tracer" / "floor"
+TRACER = BUILD / "bin" / "mapviz-trace"
+REPEAT = 3
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    dt = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(map(str, cmd))} failed ({p.returncode}): {p.stderr.strip()}")
+    return dt, p
+
+
+def best(cmd):
+    return min(timed(cmd)[0] for _ in range(REPEAT))
+
+
+def slope(make_cmd, n1, n2):
+    """Seconds per unit of N, start-up cancelled."""
+    return (best(make_cmd(n2)) - best(make_cmd(n1))) / (n2 - n1)
+
+
+def gdb_cmd(n, script):
+    return ["gdb", "-nx", "-batch", "-x", script, "--args", str(HITS), "hits", str(n)]
+
+
+def main():
+    for f in (HITS, FLOOR, TRACER):
+        if not f.exists():
+            sys.exit(f"bench: {f} is missing: run make bench")
+    with tempfile.NamedTemporaryFile("w", suffix=".gdb", delete=False) as g:
+        g.write("set pagination off\nset confirm off\nhandle SIGUSR1 stop nopass\nrun\n"
+                "watch -l *bench_cell\ncommands\nsilent\ncontinue\nend\ncontinue\n")
+        script = g.name
+
+    # Sanity: every tool sees every hit.
+    _, p = timed([str(FLOOR), str(HITS), "hits", "1000"])
+    assert "hits 1000" in p.stdout, p.stdout
+    _, p = timed([str(TRACER), "-m", "bench", "-k", "42", "--format", "json", "-o", "/dev/stdout",
+                  "--", str(HITS), "hits", "1000"])
+    lines = p.stdout.splitlines()
+    arrival = max(i for i, l in enumerate(lines) if '"field":"key"' in l and '"decoded":"42"' in l)
+    writes = [l for l in lines[arrival + 2:] if '"field":"elem"' in l]  # after put(42, 0)'s elem
+    assert len(writes) == 1000, len(writes)
+
+    n1, n2 = 20000, 60000
+    floor = 1 / slope(lambda n: [str(FLOOR), str(HITS), "hits", str(n)], n1, n2)
+    tracer = 1 / slope(lambda n: [str(TRACER), "-m", "bench", "-k", "42", "-o", "/dev/null", "--",
+                                  str(HITS), "hits", str(n)], n1, n2)
+    stack = 1 / slope(lambda n: [str(TRACER), "-m", "bench", "-k", "42", "-s", "-o", "/dev/null",
+                                 "--", str(HITS), "hits", str(n)], n1 // 2, n2 // 2)
+    gdb = 1 / slope(lambda n: gdb_cmd(n, script), 1000, 3000)
+
+    q1, q2 = 5_000_000, 25_000_000
+    untraced = slope(lambda n: [str(HITS), "quiet", str(n)], q1, q2)
+    quiet = slope(lambda n: [str(TRACER), "-m", "bench", "-k", "42", "-o", "/dev/null", "--",
+                             str(HITS), "quiet", str(n)], q1, q2)
+
+    rows = [
+        ("hits/s: mapviz-trace", f"{tracer:,.0f}", f"{tracer / floor:.2f}x floor", ">= 0.80x"),
+        ("hits/s: mapviz-trace -s", f"{stack:,.0f}", f"{stack / floor:.2f}x floor", ">= 0.40x"),
+        ("hits/s: ptrace floor", f"{floor:,.0f}", "1.00x floor", ""),
+        ("hits/s: gdb watch+commands", f"{gdb:,.0f}", f"{tracer / gdb:.1f}x (tracer/gdb)", ">= 5x"),
+        ("ns/put, not hit: traced", f"{quiet * 1e9:.1f}", f"{quiet / untraced:.3f}x untraced",
+         "<= 1.05x"),
+        ("ns/put, not hit: untraced", f"{untraced * 1e9:.1f}", "1.000x", ""),
+    ]
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    print(f"{'what':<{w[0]}}  {'figure':>{w[1]}}  {'ratio':<{w[2]}}  target")
+    for r in rows:
+        print(f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
+    pathlib.Path(script).unlink()
+
+
+if __name__ == "__main__":
+    main()
