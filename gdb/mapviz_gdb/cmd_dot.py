@@ -45,8 +45,8 @@ def render_dot(ref, limit):
     problems = header_problems(ref)
     head += problems
     lines.append("  header [shape=box, label=\"" + "\\l".join(_e(x).replace('"', '\\"') for x in head) + "\\l\"];")
-    new, old = arrays(ref)
-    if not problems and new is not None:
+    new = None if problems else arrays(ref)[0]
+    if new is not None:
         indices = range(new.n) if limit is None else range(min(new.n, limit))
         for view in chains(ref, indices):
             prefix = "old" if view.old else "b"

@@ -1,15 +1,12 @@
 """mapviz ls: the map types of the program (its hmap_types sections) and its map globals."""
-import re
-
 import gdb
 
 from . import layout as layouts
 from .cli import MapvizCommand, Parser
 from .errors import MapvizError
-from .elf import section_bytes
+from . import elf
 
 SECTION = "hmap_types"
-_DECLARATION = re.compile(r"([A-Za-z_]\w*)\s*(\[[^\]]*\])*\s*;$")
 
 
 def map_types():
@@ -23,7 +20,7 @@ def map_types():
         if not path or path in seen:
             continue
         seen.add(path)
-        data = section_bytes(path, SECTION)
+        data = elf.section_bytes(path, SECTION)
         if not data:
             continue
         # Descriptors are 8-aligned in the section; several translation units may repeat one.
@@ -38,26 +35,25 @@ def map_types():
     return out
 
 
-def map_globals():
-    """[(name, type text, gdb.Value or None)] of the global and static variables that are maps."""
-    try:
-        listing = gdb.execute("info variables -n", to_string=True)
-    except gdb.error:
-        return []
+def map_globals(paths):
+    """[(name, type text, gdb.Symbol)] of the global and static variables of the files at
+    paths that are maps (or pointers to maps), in symbol table order."""
     out = []
     seen = set()
-    for line in listing.splitlines():
-        m = _DECLARATION.search(line.strip())
-        if not m or m.group(1) in seen:
-            continue
-        name = m.group(1)
-        seen.add(name)
-        sym = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
-        if sym is None or not sym.is_variable:
-            continue
-        if layouts.HmapDwarfProvider.map_struct_kind(_pointee(sym.type)) is None:
-            continue
-        out.append((name, str(sym.type), sym))
+    for path in paths:
+        for name in elf.data_symbols(path):
+            if name in seen:
+                continue
+            seen.add(name)
+            try:
+                sym = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+            except gdb.error:
+                continue
+            if sym is None or not sym.is_variable:
+                continue
+            if layouts.HmapDwarfProvider.map_struct_kind(_pointee(sym.type)) is None:
+                continue
+            out.append((name, str(sym.type), sym))
     return out
 
 
@@ -77,7 +73,7 @@ def render_ls():
     for path, d in types:
         lines.append(f"  {d['name']}: {d['key_type']} -> {d['elem_type']}, key {d['key_size']} bytes, "
                      f"elem {d['elem_size']} bytes, bucket {d['bucketsize']} bytes  [{path}]")
-    globals_ = map_globals()
+    globals_ = map_globals(sorted({path for path, _ in types}))
     lines.append(f"map variables ({len(globals_)}):")
     live = gdb.selected_inferior().pid != 0
     for name, type_text, sym in globals_:

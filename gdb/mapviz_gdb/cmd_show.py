@@ -47,7 +47,7 @@ class ChainRenderer:
         label = "old bucket" if view.old else "bucket"
         if not view.buckets:
             self.stats.markers += 1
-            return [f"{label} {view.index} " + self.style("marker", view.end)]
+            return [f"{label} {view.index} " + self.style("marker", view.end)] if self.render else []
         first = view.buckets[0]
         evacuated = self.c.is_evacuated_bucket(first.tophash(self.lay)[0])
         entries_here = not (view.old and evacuated)
@@ -64,7 +64,8 @@ class ChainRenderer:
             seen_empty_rest = self._slots(b, view.index, view.old, entries_here, seen_empty_rest, lines)
         if view.end:
             self.stats.markers += 1
-            lines.append("  " + self.style("marker", view.end))
+            if self.render:
+                lines.append("  " + self.style("marker", view.end))
         return lines
 
     def _slots(self, b, index, old, entries_here, seen_empty_rest, lines):

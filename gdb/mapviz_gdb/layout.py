@@ -205,6 +205,7 @@ class HmapDwarfProvider:
             # Without a descriptor: a cell is indirect when it is a pointer to something big.
             indirect_key = _looks_indirect(key_cell_t, c.shape["maxKeySize"])
             indirect_elem = _looks_indirect(elem_cell_t, c.shape["maxElemSize"])
+            hash_kind = "string" if str(bf["keys"].type.target().strip_typedefs()) == "const char *" else "bytes"
         # Keep the typedef names (uint64_t) that the user wrote.
         key_type = _unqualified_typedef(bf["keys"].type.target(), indirect_key)
         elem_type = _unqualified_typedef(bf["elems"].type.target(), indirect_elem)
