@@ -37,8 +37,8 @@ $(HMAP_DWARF_FIXTURE): tests/hmap/dwarf_fixture.c tests/hmap/dwarf_fixture_more.
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O0 tests/hmap/dwarf_fixture.c tests/hmap/dwarf_fixture_more.c \
 		$(HMAP_A) $(LDLIBS) -o $@
 
-# make fuzz: the fuzzer for FUZZ_SECONDS on both cores, keeping its corpus in build/.
+# make fuzz: the fuzzer for FUZZ_SECONDS, keeping its corpus (and any crash input) in build/.
 fuzz: deps-test $(HMAP_FUZZ)
 	@mkdir -p $(HMAP_TEST_DIR)/fuzz-corpus
-	$(HMAP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -jobs=2 -workers=2 -print_final_stats=1 \
+	$(HMAP_FUZZ) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(HMAP_TEST_DIR)/ $(HMAP_TEST_DIR)/fuzz-corpus

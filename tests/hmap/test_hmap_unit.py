@@ -1,0 +1,57 @@
+"""The hmap C unit tests (tests/hmap/hmap_test.c), each case in its own process:
+plain with a random and a fixed hash seed, and under ASan + UBSan + LSan."""
+import signal
+
+import pytest
+
+from hmap_binaries import HMAP_TEST, HMAP_TEST_ASAN, list_cases, run
+
+CASES = list_cases("--list")
+DEATH_CASES = list_cases("--list-death")
+BUILDS = {"plain": HMAP_TEST, "asan": HMAP_TEST_ASAN}
+
+# What Go's runtime says in each situation, as hmap says it.
+DEATH_MESSAGES = {
+    "nil_put": "fatal error: assignment to entry in nil map",
+    "concurrent_writes": "fatal error: concurrent map writes (map counts at 0x",
+    "concurrent_delete": "fatal error: concurrent map writes (map counts at 0x",
+    "concurrent_read": "fatal error: concurrent map read and map write (map counts at 0x",
+    "concurrent_iteration": "fatal error: concurrent map iteration and map write (map counts at 0x",
+}
+
+
+def test_every_case_is_collected():
+    assert {"model_u64", "emptyrest_walk", "evacuation_snapshots", "alloc_failure"} <= set(CASES)
+    assert set(DEATH_CASES) == set(DEATH_MESSAGES)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("build,seed", [("plain", None), ("plain", 1), ("asan", None)])
+def test_case(build, seed, case):
+    r = run([BUILDS[build], case], seed=seed)
+    assert r.returncode == 0, f"{case} ({build}, HMAP_SEED={seed}) failed:\n{r.stderr[-4000:]}"
+    assert f"PASS {case}" in r.stdout.splitlines()
+    assert "runtime error" not in r.stderr  # UBSan
+    assert "LeakSanitizer" not in r.stderr
+
+
+@pytest.mark.parametrize("case", DEATH_CASES)
+@pytest.mark.parametrize("build", ["plain", "asan"])
+def test_death(build, case):
+    r = run([BUILDS[build], "--death", case], timeout=60)
+    assert r.returncode == -signal.SIGABRT, f"{case}: exit {r.returncode}, stderr:\n{r.stderr}"
+    assert DEATH_MESSAGES[case] in r.stderr
+
+
+def test_leak_sanitizer_is_on():
+    """The sanitized build reports a map that is never freed; so its silence elsewhere means no leaks."""
+    r = run([HMAP_TEST_ASAN, "--leak"], timeout=60)
+    assert r.returncode != 0
+    assert "LeakSanitizer: detected memory leaks" in r.stderr
+    assert "hmap_make" in r.stderr
+
+
+def test_unknown_case_is_one_line_error():
+    r = run([HMAP_TEST, "no_such_case"])
+    assert r.returncode == 2
+    assert r.stderr == 'hmap_test: no case "no_such_case" (see --list)\n'
