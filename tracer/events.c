@@ -14,9 +14,18 @@ void emit(struct tracer *T, struct event *e)
 {
 	e->seq = ++T->seq;
 	e->t_ns = now_ns() - T->t0_ns;
-	T->opt.writer->event(T->out, e);
+	if (T->nqueued == (int)(sizeof T->queue / sizeof T->queue[0]))
+		flush_events(T);
+	T->queue[T->nqueued++] = *e;
 	if (e->type != EV_EXIT && ++T->nevents == T->opt.max_events)
 		T->detach = true;
+}
+
+void flush_events(struct tracer *T)
+{
+	for (int i = 0; i < T->nqueued; i++)
+		T->opt.writer->event(T->out, &T->queue[i]);
+	T->nqueued = 0;
 }
 
 void place_of_loc(const struct loc *l, struct place *p)

@@ -145,6 +145,18 @@ void slot_map_freed(struct tracer *T, struct thread *t)
 	arm_all(T, t);
 }
 
+/* Reports a hit on one of the slot's cells; with --reads, checks it for a race. */
+static void report_cell_hit(struct tracer *T, struct thread *t, const struct user_regs_struct *regs,
+			    struct region *r, const struct chainset *cs)
+{
+	if (T->opt.reads)
+		flush_events(T); /* so the access event stays in the queue for race_check */
+	int before = T->nqueued;
+	report_region_hit(T, t, regs, r, cs, T->map_addr);
+	if (T->opt.reads && r->role != ROLE_TAIL && T->nqueued > before)
+		race_check(T, t, &T->queue[T->nqueued - 1]);
+}
+
 void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct user_regs_struct *regs)
 {
 	struct chainset cs;
@@ -173,7 +185,7 @@ void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct us
 			break;
 		}
 		case ROLE_ELEMCELL:
-			report_region_hit(T, t, regs, r, &cs, T->map_addr);
+			report_cell_hit(T, t, regs, r, &cs);
 			break;
 		case ROLE_BUCKETS: {
 			struct chainset none = {.n = 0};
@@ -194,7 +206,7 @@ void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct us
 				chains_for_key(&T->mem, &T->layout, T->map_addr, &T->key, &full);
 				tail = full;
 			}
-			report_region_hit(T, t, regs, r, &tail, T->map_addr);
+			report_cell_hit(T, t, regs, r, &tail);
 			moved_maybe = true;
 			break;
 		}

@@ -116,7 +116,7 @@ static void resume(struct tracer *T, struct thread *t)
 
 /* Holds every running thread except current in a ptrace-stop. Stops other than our interrupt
  * are kept as pending and handled later by the main loop. */
-static void hold_others(struct tracer *T, struct thread *current)
+void hold_threads(struct tracer *T, struct thread *current)
 {
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
@@ -147,7 +147,7 @@ static void hold_others(struct tracer *T, struct thread *current)
 	}
 }
 
-static void release_others(struct tracer *T)
+void release_threads(struct tracer *T)
 {
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
@@ -177,7 +177,7 @@ void arm_all(struct tracer *T, struct thread *current)
 	bool print = T->gen == 0;
 	T->gen++;
 	if (T->nthreads > 1)
-		hold_others(T, current);
+		hold_threads(T, current);
 	int ok = 0, n = 0;
 	unsigned want = 0;
 	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
@@ -203,7 +203,7 @@ void arm_all(struct tracer *T, struct thread *current)
 	else if (ok != n)
 		note("re-armed on only %d/%d threads", ok, n);
 	if (T->nthreads > 1)
-		release_others(T);
+		release_threads(T);
 }
 
 /* ---- breakpoints ---- */
@@ -300,7 +300,7 @@ bool step_over_bp(struct tracer *T, struct thread *t, struct bp *b)
 	bool hold = T->nthreads > 1;
 	pid_t tid = t->tid;
 	if (hold)
-		hold_others(T, t);
+		hold_threads(T, t);
 	t = thread_find(T, tid);
 	mem_poke_byte(&T->mem, addr, b->orig, NULL);
 	bool ok = ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t) == 0;
@@ -308,7 +308,7 @@ bool step_over_bp(struct tracer *T, struct thread *t, struct bp *b)
 	if (b && b->inserted)
 		mem_poke_byte(&T->mem, addr, 0xcc, NULL);
 	if (hold)
-		release_others(T);
+		release_threads(T);
 	return ok;
 }
 
@@ -472,7 +472,7 @@ static void detach_all(struct tracer *T)
 {
 	if (T->nthreads == 0)
 		return;
-	hold_others(T, NULL);
+	hold_threads(T, NULL);
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		struct user_regs_struct regs;
@@ -654,7 +654,9 @@ int tracer_run(struct tracer *T)
 			break;
 		}
 		handle_status(T, tid, st);
+		flush_events(T);
 	}
+	flush_events(T);
 	fflush(T->out);
 	if (!T->done) {
 		detach_all(T);
@@ -671,6 +673,7 @@ int tracer_run(struct tracer *T)
 		struct event e = {.type = EV_EXIT, .tid = T->pid, .exit_code = T->exit_code,
 				  .exit_signal = T->exit_signal};
 		emit(T, &e);
+		flush_events(T);
 		fflush(T->out);
 	}
 	return T->exit_signal ? 128 + T->exit_signal : T->exit_code;

@@ -140,6 +140,11 @@ struct tracer {
 	struct delete_run del;
 	struct region del_regions[ARCH_MAX_WATCH];
 
+	/* Events are written after the thread that caused them is resumed, so that the
+	 * formatting overlaps with the program running. Order is kept: seq is given at emit. */
+	struct event queue[16];
+	int nqueued;
+
 	bool done;    /* tracee gone */
 	bool detach;  /* leave now (-n reached or signal) */
 	int exit_code, exit_signal;
@@ -153,6 +158,10 @@ void fatal_setup(struct tracer *T, const char *fmt, ...) __attribute__((noreturn
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct thread *thread_find(struct tracer *T, pid_t tid);
 int tracer_run(struct tracer *T);
+/* Holds every other running thread in a ptrace-stop (stops that are not ours are kept
+ * pending), and lets them go again. */
+void hold_threads(struct tracer *T, struct thread *current);
+void release_threads(struct tracer *T);
 /* Programs the process-wide regions into every thread (holding the running ones). */
 void arm_all(struct tracer *T, struct thread *current);
 /* Programs regions into one stopped thread: 1 done, 0 failed (reported), -1 thread gone. */
@@ -168,6 +177,8 @@ bool read_code(void *ctx, uint64_t addr, void *buf, size_t len);
 
 /* events.c: building events */
 void emit(struct tracer *T, struct event *e);
+/* Writes the queued events. */
+void flush_events(struct tracer *T);
 /* Reports the write (or read) that hit region r of thread t: one event per field touched. */
 void report_region_hit(struct tracer *T, struct thread *t, const struct user_regs_struct *regs,
 		       struct region *r, const struct chainset *cs, uint64_t map);
@@ -203,6 +214,9 @@ void delete_return(struct tracer *T, struct thread *t, struct user_regs_struct *
 /* The map's address now: the global's value, or the fixed address. 0 when not yet. */
 uint64_t current_map(struct tracer *T);
 bool key_at(struct tracer *T, uint64_t key_ptr);
+
+/* race.c: a race event when access (just emitted by t) happens while another thread writes */
+void race_check(struct tracer *T, struct thread *t, const struct event *access);
 
 /* step.c */
 void step_delete(struct tracer *T, struct thread *t, struct user_regs_struct *regs);
