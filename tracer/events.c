@@ -157,7 +157,9 @@ void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool
 		decode(T, fd.field, kv && whole, strcmp(fd.field, "key") == 0, oldb + (from - base), n,
 		       e.old, e.old_decoded, sizeof e.old_decoded);
 		if (have_stack) {
+			/* Frame 0 is where the thread stopped: after the write. Name the write. */
 			e.stack = stack;
+			e.stack.f[0] = (struct frame){code->pc, code->func, code->off, code->file, code->line};
 			e.has_stack = true;
 		}
 		emit(T, &e);

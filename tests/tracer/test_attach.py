@@ -70,3 +70,19 @@ def test_setup_error_leaves_attached_process_untouched(tmp_path):
     assert t.rc == 2 and t.stderr.count("\n") == 1, t.stderr
     stdout, _ = prog.communicate(timeout=60)
     assert prog.returncode == 0 and "deletes of 42: 500" in stdout
+
+
+def test_map_given_by_address_uses_its_type_descriptor(tmp_path):
+    """-m 0x...: no variable, so the layout comes from the descriptor the map points to."""
+    prog = start([FIXTURES / "chain", "loop", "600"])
+    addr = prog.stdout.readline().split()[1]  # "map 0x..."
+    t = run_trace(tmp_path, ["-m", addr, "-k", "42", "-e", "delete", "-n", "12", "-p", str(prog.pid)])
+    assert t.rc == 0, t.stderr
+    meta = t.events[0]
+    assert meta["map"] == addr and meta["layout"]["type"] == "chain_map"
+    assert meta["layout"]["key_type"] == "long unsigned int"
+    writes = t.of("write")
+    assert len(writes) == 12 and {e["op"] for e in writes} == {"delete"}
+    assert "emptyOne" in [e["decoded"] for e in writes]
+    stdout, _ = prog.communicate(timeout=60)
+    assert prog.returncode == 0 and "deletes of 42: 600" in stdout

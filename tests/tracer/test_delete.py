@@ -148,3 +148,18 @@ def test_max_events_detaches_and_the_program_finishes(trace):
     assert t.rc == 0, t.stderr
     assert len(t.events) == 1 + 3  # meta, then exactly 3; no exit event: we left before it
     assert "deletes of 42: 20" in t.stdout
+
+
+def test_stack_with_each_event(trace):
+    t = trace(["-m", "counts", "-k", "42", "-e", "delete", "-s"], [EXAMPLES / "delete_demo"],
+              env={"HMAP_SEED": "1"})
+    assert t.rc == 0, t.stderr
+    for e in t.of("write"):
+        funcs = [f["func"] for f in e["stack"]]
+        # Frame 0 is the writing instruction itself; the delete and main are callers.
+        assert e["stack"][0]["pc"] == e["pc"] and funcs[0] == e["func"]
+        assert "hmap_delete" in funcs and "main" in funcs, funcs
+        assert funcs.index("hmap_delete") < funcs.index("main")
+    elem = [e for e in t.of("write") if e["field"] == "elem"][0]
+    assert [f["func"] for f in elem["stack"]][1] == "hmap_delete"  # memset's caller
+    assert elem["op"] == "delete"  # found on the stack: the writer itself is memset
