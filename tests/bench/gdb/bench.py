@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""make bench, the GDB part: mapviz's printer and `mapviz show` against GDB's floor and libstdc++.
+
+Measured in one run, each figure the best of 3:
+  floor        a trivial printer yielding N integer pairs (GDB's children protocol, nothing else)
+  print        `print *big` with mapviz's printer (live entries decoded from bulk reads)
+  show         `mapviz show big` with every bucket (set mapviz max-buckets unlimited)
+  unordered    `print *m` of a std::unordered_map<uint64_t, uint64_t> with libstdc++'s printer
+at 30k entries live, then at 100k and 1M entries from core files (linear scaling:
+microseconds per entry should stay flat). Targets: print <= 1.5x floor, show <= 2x floor,
+unordered_map printer >= 4x slower than mapviz's print.
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BUILD = ROOT / "build" / "tests" / "bench" / "gdb"
+SESSION = pathlib.Path(__file__).resolve().parent / "session.py"
+MAPVIZ = ROOT / "gdb" / "mapviz.py"
+
+
+def gdb(args, commands, core=None, timeout=1800):
+    env = dict(os.environ, HMAP_SEED="1", BENCH_COMMANDS=json.dumps(commands))
+    ex = ["set pagination off", "set confirm off", f"source {MAPVIZ}"]
+    if core is None:
+        ex += ["break break_here", "run"]
+    ex += [f"source {SESSION}"]
+    argv = ["gdb", "-nx", "-batch"]   # auto-load stays on: libstdc++'s printers load that way
+    for e in ex:
+        argv += ["-ex", e]
+    argv += [str(args[0]), str(core)] if core else ["--args"] + [str(a) for a in args]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    m = re.search(r"^BENCH (.*)$", out, re.M)
+    if not m:
+        sys.exit(f"bench: no result from gdb {' '.join(map(str, args))}:\n{out[-2000:]}")
+    return json.loads(m.group(1))
+
+
+def make_core(n, directory):
+    core = pathlib.Path(directory) / f"bigmap-{n}.core"
+    subprocess.run(["gdb", "-nx", "-batch", "-ex", "break break_here", "-ex", "run", "-ex", f"gcore {core}",
+                    "--args", str(BUILD / "bigmap"), str(n)], capture_output=True,
+                   env=dict(os.environ, HMAP_SEED="1"), check=True, timeout=600)
+    return core
+
+
+MAP_COMMANDS = {"floor": "print floor_pairs", "print": "print *big", "show": "mapviz show big"}
+
+
+def main():
+    for exe in ("bigmap", "umap"):
+        if not (BUILD / exe).exists():
+            sys.exit(f"bench: {BUILD / exe} is missing (make bench builds it)")
+    rows = []
+    live = gdb([BUILD / "bigmap", 30000], MAP_COMMANDS)
+    umap = gdb([BUILD / "umap", 30000], {"unordered": "print *m", "floor": "print 0"})
+    rows.append((30000, "live", live, umap["unordered"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (100_000, 1_000_000):
+            core = make_core(n, tmp)
+            rows.append((n, "core", gdb([BUILD / "bigmap"], MAP_COMMANDS, core=core), None))
+            core.unlink()
+
+    for n, where, r, unordered in rows:   # every printer printed every entry
+        for name, got in [("floor", r["floor"]), ("print", r["print"])] + ([("unordered", unordered)] if unordered else []):
+            if got["entries"] != n:
+                sys.exit(f"bench: {name} printed {got['entries']} entries of {n}")
+        if r["show"]["bytes"] < 20 * n:
+            sys.exit(f"bench: mapviz show printed only {r['show']['bytes']} bytes for {n} entries")
+    print(f"{'entries':>9} {'from':>5} | {'floor s':>8} {'print s':>8} {'show s':>8} {'unord. s':>8} | "
+          f"{'print/floor':>11} {'show/floor':>10} {'unord/print':>11} | {'us/entry print':>14} {'show':>6}")
+    ok = True
+    for n, where, r, unordered in rows:
+        fl, pr, sh = r["floor"]["seconds"], r["print"]["seconds"], r["show"]["seconds"]
+        un = f"{unordered['seconds']:8.3f}" if unordered else f"{'':>8}"
+        ratio_un = f"{unordered['seconds'] / pr:10.2f}x" if unordered else f"{'':>11}"
+        print(f"{n:>9} {where:>5} | {fl:8.3f} {pr:8.3f} {sh:8.3f} {un} | {pr / fl:10.2f}x {sh / fl:9.2f}x "
+              f"{ratio_un} | {pr / n * 1e6:14.2f} {sh / n * 1e6:6.2f}")
+        if n == 30000:
+            ok &= pr / fl <= 1.5 and sh / fl <= 2.0 and unordered["seconds"] / pr >= 4
+    print(f"targets at 30k (print <= 1.5x floor, show <= 2x floor, unordered_map >= 4x print): "
+          f"{'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

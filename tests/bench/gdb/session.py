@@ -1,0 +1,56 @@
+"""Runs inside GDB for bench.py: time the printers and mapviz show, print one JSON line.
+
+The floor is GDB's own children protocol at its cheapest: a printer for
+struct floor_pairs that yields n integer pairs and does nothing else.
+"""
+import json
+import os
+import time
+
+import gdb
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+
+
+class FloorPrinter:
+    def __init__(self, value):
+        self.n = int(value["n"])
+
+    def to_string(self):
+        return f"floor of length {self.n}"
+
+    def display_hint(self):
+        return "map"
+
+    def children(self):
+        for i in range(self.n):
+            yield "", i
+            yield "", i * 3
+
+
+def floor_lookup(value):
+    t = value.type.strip_typedefs()
+    return FloorPrinter(value) if t.code == gdb.TYPE_CODE_STRUCT and t.tag == "floor_pairs" else None
+
+
+gdb.pretty_printers.append(floor_lookup)
+gdb.execute("set print elements unlimited")
+gdb.execute("set print repeats unlimited")
+gdb.execute("set mapviz max-buckets unlimited")
+
+
+def best(cmd):
+    """Best of REPEAT wall-clock seconds of one command, its output size and `[k] = v` count."""
+    times, size, entries = [], 0, 0
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        out = gdb.execute(cmd, to_string=True)
+        times.append(time.perf_counter() - t0)
+        size, entries = len(out), out.count("] = ")
+    return {"seconds": min(times), "bytes": size, "entries": entries}
+
+
+results = {}
+for name, cmd in json.loads(os.environ["BENCH_COMMANDS"]).items():
+    results[name] = best(cmd)
+print("BENCH " + json.dumps(results))
