@@ -286,7 +286,15 @@ static inline uint64_t hash_key(const struct hmap *h, const void *key)
 		const char *s = *(const char *const *)key;
 		return XXH3_64bits_withSeed(s, strlen(s), h->hash0);
 	}
-	return XXH3_64bits_withSeed(key, h->type->key_size, h->hash0);
+	/* The same function; a constant length lets it inline to a few instructions (Go's fast32/fast64). */
+	switch (h->type->key_size) {
+	case 8:
+		return XXH3_64bits_withSeed(key, 8, h->hash0);
+	case 4:
+		return XXH3_64bits_withSeed(key, 4, h->hash0);
+	default:
+		return XXH3_64bits_withSeed(key, h->type->key_size, h->hash0);
+	}
 }
 
 uint64_t hmap_hash(const struct hmap *h, const void *key) { return hash_key(h, key); }
@@ -320,8 +328,58 @@ static inline void copy_value(void *dst, const void *src, uint32_t size)
 {
 	if (size == 8)
 		memcpy(dst, src, 8);
+	else if (size == 4)
+		memcpy(dst, src, 4);
 	else
 		memcpy(dst, src, size);
+}
+
+static inline void clear_value(void *dst, uint32_t size)
+{
+	if (size == 8)
+		memset(dst, 0, 8);
+	else
+		memset(dst, 0, size);
+}
+
+/*
+ * A bucket's 8 tophash bytes read as one word (byte i is cell i), so that a
+ * bucket is searched with a few word operations instead of 8 byte compares.
+ */
+static inline uint64_t tophash_group(bmap *b)
+{
+	uint64_t g;
+	memcpy(&g, b, sizeof g);
+	return g;
+}
+
+static const uint64_t lsb_bytes = 0x0101010101010101ull, msb_bytes = 0x8080808080808080ull;
+
+/*
+ * Bit 8i+7 is set for cells i whose byte may be zero; the lowest set bit is
+ * always a zero byte (higher ones may be false, a borrow's doing), and there
+ * is a set bit exactly when some byte is zero.
+ */
+static inline uint64_t zero_bytes(uint64_t g) { return (g - lsb_bytes) & ~g & msb_bytes; }
+
+/* Candidate cells whose tophash may equal top (callers confirm the byte). */
+static inline uint64_t match_tophash(uint64_t g, uint8_t top) { return zero_bytes(g ^ (lsb_bytes * top)); }
+
+/* The lowest such bit is the first isEmpty (emptyRest or emptyOne) cell, if any. */
+static inline uint64_t empty_cells(uint64_t g) { return zero_bytes(g & ~lsb_bytes); }
+
+static inline unsigned first_cell(uint64_t bits) { return (unsigned)__builtin_ctzll(bits) / 8; }
+
+/*
+ * Requests the next two cache lines of bucket b (its keys and elems) while
+ * its tophash line is being loaded: which key and elem cells an operation
+ * reads is known only when the tophash bytes arrive, and waiting for them
+ * would put two memory latencies in a row. A prefetch never faults.
+ */
+static inline void prefetch_bucket(bmap *b)
+{
+	__builtin_prefetch((const char *)b + 64);
+	__builtin_prefetch((const char *)b + 128);
 }
 
 /* ---- memory iterators may still read ---- */
@@ -564,25 +622,26 @@ static inline bmap *lookup_bucket(const struct hmap *h, uint64_t hash)
 
 /*
  * Finds key in the chain starting at b: its bucket and slot, or false. The
- * one lookup loop that access, assign's search and delete share.
+ * one lookup loop that access, assign's search and delete share. As in Go, a
+ * bucket holding an emptyRest cell ends the search: nothing live follows it.
+ * (The cells of a bucket are tested all at once, so a match is looked for
+ * before the emptyRest test; no live cell lies beyond an emptyRest anyway.)
  */
 static inline bool find_in_chain(const struct hmap *h, bmap *b, uint8_t top, const void *key,
 				 bmap **found_b, uintptr_t *found_i)
 {
 	for (; b; b = overflow(h, b)) {
-		const uint8_t *th = bucket_tophash(b);
-		for (uintptr_t i = 0; i < bucketCnt; i++) {
-			if (th[i] != top) {
-				if (th[i] == emptyRest)
-					return false;
-				continue;
-			}
-			if (key_equal(h, key, cell_key(h, key_cell(h, b, i)))) {
+		uint64_t g = tophash_group(b);
+		for (uint64_t m = match_tophash(g, top); m; m &= m - 1) {
+			unsigned i = first_cell(m);
+			if (bucket_tophash(b)[i] == top && key_equal(h, key, cell_key(h, key_cell(h, b, i)))) {
 				*found_b = b;
 				*found_i = i;
 				return true;
 			}
 		}
+		if (zero_bytes(g))
+			return false;
 	}
 	return false;
 }
@@ -594,9 +653,10 @@ void *hmap_access(struct hmap *h, const void *key)
 	if (h->flags & hashWriting)
 		fatal(h, "concurrent map read and map write");
 	uint64_t hash = hash_key(h, key);
-	bmap *b;
+	bmap *b = lookup_bucket(h, hash);
 	uintptr_t i;
-	if (!find_in_chain(h, lookup_bucket(h, hash), tophash(hash), key, &b, &i))
+	prefetch_bucket(b);
+	if (!find_in_chain(h, b, tophash(hash), key, &b, &i))
 		return NULL;
 	return cell_elem(h, elem_cell(h, b, i));
 }
@@ -701,18 +761,29 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 		if (!isSameSizeGrow(h))
 			evacDst_at(h, &xy[1], bucket_at(h, h->buckets, oldbucket + newbit));
 
-		/* First pass: make sure each destination chain has room, so a failure moves nothing. */
+		/*
+		 * A lone old bucket holds at most 8 entries: they fit in a fresh
+		 * destination bucket. A longer chain is counted first (each key hashed
+		 * once: the X/Y choices of its first 64 cells are kept for the move)
+		 * and every destination overflow bucket is made before anything
+		 * moves, so that running out of memory moves nothing.
+		 */
+		uint64_t ybits = 0;     /* bit c: cell c of the chain goes to Y */
+		unsigned ybits_len = 0; /* how many cells ybits covers */
 		uintptr_t need[2] = {0, 0};
-		for (bmap *ob = b; ob; ob = overflow(h, ob))
-			for (uintptr_t i = 0; i < bucketCnt; i++) {
-				uint8_t top = bucket_tophash(ob)[i];
-				if (isEmpty(top))
-					continue;
-				uint8_t useY = 0;
-				if (!isSameSizeGrow(h))
-					useY = (hash_key(h, cell_key(h, key_cell(h, ob, i))) & newbit) != 0;
-				need[useY]++;
-			}
+		if (overflow(h, b)) {
+			for (bmap *ob = b; ob; ob = overflow(h, ob))
+				for (uintptr_t i = 0; i < bucketCnt; i++) {
+					uint8_t top = bucket_tophash(ob)[i];
+					uint8_t useY = 0;
+					if (!isEmpty(top) && !isSameSizeGrow(h))
+						useY = (hash_key(h, cell_key(h, key_cell(h, ob, i))) & newbit) != 0;
+					if (ybits_len < 64)
+						ybits |= (uint64_t)useY << ybits_len++;
+					if (!isEmpty(top))
+						need[useY]++;
+				}
+		}
 		for (int d = 0; d < 2; d++) {
 			bmap *tail = xy[d].b;
 			if (!tail || need[d] <= bucketCnt)
@@ -731,8 +802,8 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 			}
 		}
 
-		for (; b; b = overflow(h, b)) {
-			for (uintptr_t i = 0; i < bucketCnt; i++) {
+		for (unsigned c = 0; b; b = overflow(h, b)) {
+			for (uintptr_t i = 0; i < bucketCnt; i++, c++) {
 				uint8_t top = bucket_tophash(b)[i];
 				if (isEmpty(top)) {
 					bucket_tophash(b)[i] = evacuatedEmpty;
@@ -743,7 +814,9 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 				void *k = key_cell(h, b, i);
 				void *e = elem_cell(h, b, i);
 				uint8_t useY = 0;
-				if (!isSameSizeGrow(h)) {
+				if (c < ybits_len) {
+					useY = (ybits >> c) & 1;
+				} else if (!isSameSizeGrow(h)) {
 					/* Compute hash to make our evacuation decision (whether we need
 					 * to send this key/elem to bucket x or bucket y). */
 					uint64_t hash = hash_key(h, cell_key(h, k));
@@ -828,36 +901,41 @@ again:;
 	bmap *b = bucket_at(h, h->buckets, bucket);
 	uint8_t top = tophash(hash);
 
-	bmap *found_b;
-	uintptr_t found_i;
-	if (find_in_chain(h, b, top, key, &found_b, &found_i)) {
-		/*
-		 * Overwrite. Like Go's needkeyupdate for strings, a string key takes
-		 * the new pointer: equal bytes, but the caller may free the old ones.
-		 */
-		if (t->hash_kind == hmap_hashString)
-			copy_value(cell_key(h, key_cell(h, found_b, found_i)), key, t->key_size);
-		void *e = cell_elem(h, elem_cell(h, found_b, found_i));
-		copy_value(e, elem, t->elem_size);
-		result = e;
-		goto done;
-	}
-
-	/* The first empty cell of the chain is where the key goes; remember the tail for overflow. */
+	/*
+	 * One walk of the chain, Go's bucketloop: the key's cell when it is
+	 * present, and otherwise the first empty cell, where the key goes (or,
+	 * when there is none, the chain's tail, for a new overflow bucket). A
+	 * bucket holding an emptyRest cell is the last one that can hold the key.
+	 */
 	uint8_t *inserti = NULL;
 	void *insertk = NULL, *inserte = NULL;
 	bmap *tail = b;
 	for (bmap *c = b; c; c = overflow(h, c)) {
 		tail = c;
-		uint8_t *th = bucket_tophash(c);
-		for (uintptr_t i = 0; i < bucketCnt && !inserti; i++) {
-			if (isEmpty(th[i])) {
-				inserti = &th[i];
-				insertk = key_cell(h, c, i);
-				inserte = elem_cell(h, c, i);
-			}
+		uint64_t g = tophash_group(c);
+		for (uint64_t m = match_tophash(g, top); m; m &= m - 1) {
+			unsigned i = first_cell(m);
+			if (bucket_tophash(c)[i] != top || !key_equal(h, key, cell_key(h, key_cell(h, c, i))))
+				continue;
+			/*
+			 * Overwrite. Like Go's needkeyupdate for strings, a string key takes
+			 * the new pointer: equal bytes, but the caller may free the old ones.
+			 */
+			if (t->hash_kind == hmap_hashString)
+				copy_value(cell_key(h, key_cell(h, c, i)), key, t->key_size);
+			void *e = cell_elem(h, elem_cell(h, c, i));
+			copy_value(e, elem, t->elem_size);
+			result = e;
+			goto done;
 		}
-		if (inserti)
+		uint64_t empties = empty_cells(g);
+		if (!inserti && empties) {
+			unsigned i = first_cell(empties);
+			inserti = &bucket_tophash(c)[i];
+			insertk = key_cell(h, c, i);
+			inserte = elem_cell(h, c, i);
+		}
+		if (zero_bytes(g))
 			break;
 	}
 
@@ -987,7 +1065,7 @@ bool hmap_delete(struct hmap *h, const void *key)
 		retire(h, *(void **)e);
 		*(void **)e = NULL;
 	} else {
-		memset(e, 0, t->elemsize);
+		clear_value(e, t->elemsize);
 	}
 	bucket_tophash(b)[i] = emptyOne;
 	markEmptyRest(h, bOrig, b, i);
