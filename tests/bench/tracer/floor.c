@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 	}
 	char line[256];
 	while (fgets(line, sizeof line, in))
-		fputs(line, stderr);
+		fputs(line, stdout);
 	printf("hits %ld\n", hits);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
