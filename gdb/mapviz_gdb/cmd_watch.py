@@ -300,8 +300,6 @@ class UnwatchCommand(MapvizCommand):
 
 
 def _is_core():
-    try:
-        return "core" in gdb.execute("info target", to_string=True).split("\n", 3)[1].lower() and \
-            "Local core dump file" in gdb.execute("info target", to_string=True)
-    except gdb.error:
-        return False
+    """Whether the current inferior is a core file (GDB 11+ names its connection)."""
+    conn = getattr(gdb.selected_inferior(), "connection", None)
+    return conn is not None and conn.type == "core"

@@ -144,29 +144,35 @@ class HmapDwarfProvider:
         fields = _struct_fields(htype)
         return MapHeader(addr, _decode_struct(memory.read(addr, htype.sizeof), fields, MapHeader.FIELDS))
 
-    def read_descriptor(self, addr):
-        """The descriptor at addr as a dict; raises Unreadable."""
-        return decode_descriptor(memory.read(addr, gdb.lookup_type("struct hmap_type").sizeof))
-
     def layout(self, descriptor_addr, bucket_type):
-        key = (str(bucket_type) if bucket_type else None, descriptor_addr)
+        """The MapLayout for a map whose type field is descriptor_addr. The descriptor is
+        read again each time (it is small), so a changed or corrupted one is noticed."""
+        try:
+            raw = memory.read(descriptor_addr, gdb.lookup_type("struct hmap_type").sizeof)
+        except Unreadable as e:
+            raw = e
+        key = (str(bucket_type) if bucket_type else None, descriptor_addr,
+               raw if isinstance(raw, bytes) else None)
         lay = self._layouts.get(key)
         if lay is None:
-            lay = self._layouts[key] = self._build_layout(descriptor_addr, bucket_type)
+            if len(self._layouts) > 256:
+                self._layouts.clear()
+            lay = self._layouts[key] = self._build_layout(descriptor_addr, bucket_type, raw)
         return lay
 
-    def _build_layout(self, descriptor_addr, bucket_type):
+    def _build_layout(self, descriptor_addr, bucket_type, raw):
+        """raw: the descriptor's bytes, or Unreadable."""
         c = consts()
         problems = []
         desc = None
-        try:
-            desc = self.read_descriptor(descriptor_addr)
+        if isinstance(raw, Unreadable):
+            problems.append(f"<descriptor {raw.marker[1:-1]}>")
+        else:
+            desc = decode_descriptor(raw)
             magic = _enum_const("hmap_typeMagic")
             if magic is not None and desc["magic"] != magic:
                 problems.append(f"<bad descriptor {descriptor_addr:#x}: magic {desc['magic']:#x}>")
                 desc = None
-        except Unreadable as e:
-            problems.append(f"<descriptor {e.marker[1:-1]}>")
         if bucket_type is None:
             if desc is None:
                 raise MapvizError(f"cannot find the layout of the map: descriptor at {descriptor_addr:#x} is unusable")
@@ -190,22 +196,25 @@ class HmapDwarfProvider:
             "elemsize": elem_cell_t.sizeof,
         }
         name = bt.tag[:-len("_bucket")] if bt.tag and bt.tag.endswith("_bucket") else str(bt)
-        indirect_key = indirect_elem = False
-        hash_kind = "bytes"
+        # DWARF decides what a cell holds; the descriptor must agree.
+        indirect_key = _looks_indirect(key_cell_t, c.shape["maxKeySize"])
+        indirect_elem = _looks_indirect(elem_cell_t, c.shape["maxElemSize"])
+        hash_kind = "string" if str(bf["keys"].type.target().strip_typedefs()) == "const char *" else "bytes"
         if desc is not None:
             for k, v in dwarf.items():
                 if desc[k] != v:
                     problems.append(f"descriptor {k} {desc[k]} disagrees with DWARF {bt}: {v}")
             if desc["name"] != name:
                 problems.append(f"descriptor name {desc['name']!r} disagrees with DWARF {bt}")
-            indirect_key = bool(desc["flags"] & c.type_flags["indirectKey"])
-            indirect_elem = bool(desc["flags"] & c.type_flags["indirectElem"])
-            hash_kind = "string" if desc["hash_kind"] == c.hash_kinds["hashString"] else "bytes"
-        else:
-            # Without a descriptor: a cell is indirect when it is a pointer to something big.
-            indirect_key = _looks_indirect(key_cell_t, c.shape["maxKeySize"])
-            indirect_elem = _looks_indirect(elem_cell_t, c.shape["maxElemSize"])
-            hash_kind = "string" if str(bf["keys"].type.target().strip_typedefs()) == "const char *" else "bytes"
+            for what, bit, dwarf_says in (("key", "indirectKey", indirect_key), ("elem", "indirectElem", indirect_elem)):
+                if bool(desc["flags"] & c.type_flags[bit]) != dwarf_says:
+                    problems.append(f"descriptor says the {what} is {'' if not dwarf_says else 'not '}indirect, "
+                                    f"DWARF {bt} says it is {'' if dwarf_says else 'not '}indirect")
+            desc_kind = "string" if desc["hash_kind"] == c.hash_kinds["hashString"] else "bytes"
+            if desc["hash_kind"] in c.hash_kinds.values():
+                hash_kind = desc_kind   # only the descriptor knows how keys are hashed
+            else:
+                problems.append(f"<bad descriptor hash_kind {desc['hash_kind']}>")
         # Keep the typedef names (uint64_t) that the user wrote.
         key_type = _unqualified_typedef(bf["keys"].type.target(), indirect_key)
         elem_type = _unqualified_typedef(bf["elems"].type.target(), indirect_elem)
@@ -238,6 +247,7 @@ def _unqualified_typedef(cell_type, indirect):
 
 
 def _looks_indirect(cell_t, max_size):
+    cell_t = cell_t.strip_typedefs()
     return cell_t.code == gdb.TYPE_CODE_PTR and cell_t.target().strip_typedefs().sizeof > max_size
 
 

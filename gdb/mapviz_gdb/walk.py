@@ -5,6 +5,8 @@ and reads are bulk (a chunk of a bucket array per read, one read per
 overflow bucket). Problems become markers ("<cycle>", "<unreadable 0x...>")
 in the results, never exceptions, so callers always finish their output.
 """
+import bisect
+
 from . import memory
 from .cells import codecs
 from .consts import consts
@@ -315,16 +317,18 @@ def chains(ref, indices):
     while k < len(indices):
         i = indices[k]
         if old is not None and (i <= old_mask or single):
-            yield _chain_view(old, i & old_mask, True)
+            old_view = _chain_view(old, i & old_mask, True)
+            if not old_view.buckets:
+                old_view.end = f"<unreadable oldbuckets {old.addr:#x}>"
+                old = None   # say it once; the new buckets are still worth walking
+            yield old_view
         view = _chain_view(new, i, False)
         k += 1
         if not view.buckets and not single:
             # Its whole chunk failed: one marker for the stretch (old buckets in it included).
             resume = new.skip_unreadable(i)
-            last = i
-            while k < len(indices) and indices[k] < resume:
-                last = indices[k]
-                k += 1
+            k = max(k, bisect.bisect_left(indices, resume))   # indices are ascending
+            last = indices[k - 1]
             if last > i:
                 view.end += f" (buckets {i}-{last})"
         yield view

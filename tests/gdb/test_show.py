@@ -80,3 +80,15 @@ def test_other_key_types(maps_run):
     assert "key const char * (8 bytes, hashed as a string), elem int (4 bytes)" in out[0]
     assert "key struct big (136 bytes, indirect), elem struct big (136 bytes, indirect)" in out[1]
     assert re.search(r'key \{tag = "big-3", .*id = 3\}  elem \{tag = "big-3"', out[1])
+
+
+def test_descriptor_is_cross_checked_against_dwarf(maps_run):
+    # The descriptor the map points to says where keys are; DWARF's struct says too.
+    out = maps_run(["set var u64s->h.type->keys_offset = 16", "mapviz show u64s --limit 1",
+                    "set var u64s->h.type->keys_offset = 8", "set var u64s->h.type->magic = 7",
+                    "mapviz show u64s --limit 1", "print *u64s"])
+    assert out[1].splitlines()[2] == "descriptor keys_offset 16 disagrees with DWARF struct u64s_map_bucket: 8"
+    assert re.fullmatch(r"<bad descriptor 0x[0-9a-f]+: magic 0x7>", out[4].splitlines()[2])
+    # DWARF's layout is the one used: the slots still decode.
+    assert "  key 16  elem 256" in out[4]
+    assert re.match(r"\$1 = u64s_map of length 85 <bad descriptor 0x[0-9a-f]+: magic 0x7> = \{\[", out[5])
