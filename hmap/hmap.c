@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #define XXH_INLINE_ALL
@@ -280,48 +281,75 @@ static inline uintptr_t oldbucketmask(const struct hmap *h) { return noldbuckets
 
 /* ---- hashing and key equality, by the type's hash kind ---- */
 
-static inline uint64_t hash_key(const struct hmap *h, const void *key)
+/*
+ * Key shapes. Go has mapaccess1_fast32/fast64 and friends for 4- and 8-byte
+ * keys; here the operations are written once, always inlined, and
+ * instantiated with a constant key shape ks: 8 or 4 for keys of that many
+ * bytes hashed by their bytes and stored in their cells, or any_key for
+ * every type. With a constant size, hashing, comparing and addressing a key
+ * compile to a few instructions. key_shape() picks the instance for a type.
+ */
+enum { any_key = 0 };
+
+static inline uint32_t key_shape(const struct hmap_type *t)
 {
+	if (t->hash_kind != hmap_hashBytes || (t->flags & hmap_indirectKey))
+		return any_key;
+	return t->key_size == 8 || t->key_size == 4 ? t->key_size : any_key;
+}
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE uint64_t hash_key_k(const struct hmap *h, const void *key, uint32_t ks)
+{
+	if (ks)
+		return XXH3_64bits_withSeed(key, ks, h->hash0);
 	if (h->type->hash_kind == hmap_hashString) {
 		const char *s = *(const char *const *)key;
 		return XXH3_64bits_withSeed(s, strlen(s), h->hash0);
 	}
-	/* The same function; a constant length lets it inline to a few instructions (Go's fast32/fast64). */
-	switch (h->type->key_size) {
+	return XXH3_64bits_withSeed(key, h->type->key_size, h->hash0);
+}
+
+static inline uint64_t hash_key(const struct hmap *h, const void *key)
+{
+	switch (key_shape(h->type)) {
 	case 8:
-		return XXH3_64bits_withSeed(key, 8, h->hash0);
+		return hash_key_k(h, key, 8);
 	case 4:
-		return XXH3_64bits_withSeed(key, 4, h->hash0);
+		return hash_key_k(h, key, 4);
 	default:
-		return XXH3_64bits_withSeed(key, h->type->key_size, h->hash0);
+		return hash_key_k(h, key, any_key);
 	}
 }
 
 uint64_t hmap_hash(const struct hmap *h, const void *key) { return hash_key(h, key); }
 
-static inline bool key_equal(const struct hmap *h, const void *a, const void *b)
+static ALWAYS_INLINE bool key_equal_k(const struct hmap *h, const void *a, const void *b, uint32_t ks)
 {
-	switch (h->type->hash_kind) {
-	case hmap_hashString:
-		return strcmp(*(const char *const *)a, *(const char *const *)b) == 0;
-	default:
-		switch (h->type->key_size) {
-		case 8: {
-			uint64_t x, y;
-			memcpy(&x, a, 8);
-			memcpy(&y, b, 8);
-			return x == y;
-		}
-		case 4: {
-			uint32_t x, y;
-			memcpy(&x, a, 4);
-			memcpy(&y, b, 4);
-			return x == y;
-		}
-		default:
-			return memcmp(a, b, h->type->key_size) == 0;
-		}
+	if (ks == 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
 	}
+	if (ks == 4) {
+		uint32_t x, y;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		return x == y;
+	}
+	if (h->type->hash_kind == hmap_hashString)
+		return strcmp(*(const char *const *)a, *(const char *const *)b) == 0;
+	return memcmp(a, b, h->type->key_size) == 0;
+}
+
+/* The key of cell i of b: in the cell, or behind its pointer (never for a key shape). */
+static ALWAYS_INLINE void *key_of_cell(const struct hmap *h, bmap *b, uintptr_t i, uint32_t ks)
+{
+	if (ks)
+		return (char *)b + h->type->keys_offset + i * ks;
+	return cell_key(h, key_cell(h, b, i));
 }
 
 static inline void copy_value(void *dst, const void *src, uint32_t size)
@@ -426,6 +454,24 @@ static void retire_ovflist(struct hmap *h, struct ovflist *l)
 /* ---- bucket arrays and overflow buckets ---- */
 
 /*
+ * A large bucket array is read at random places: with 4 KiB pages nearly
+ * every lookup also misses the TLB. Ask for transparent huge pages on the
+ * 2 MiB-aligned part of it (as Go's runtime does for its heap). Only advice:
+ * the memory is fresh from the allocator and not yet touched, and where the
+ * kernel declines nothing changes.
+ */
+static void advise_huge_pages(void *mem, size_t size)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	if (size < 2 * huge)
+		return;
+	uintptr_t start = ((uintptr_t)mem + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)mem + size) & ~(huge - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
+/*
  * makeBucketArray allocates an array of 2^b buckets. For b >= 4 it adds
  * 2^(b-4) spare buckets that newoverflow hands out before it allocates; the
  * last spare's overflow pointer is set to the array itself as an end marker.
@@ -437,6 +483,8 @@ static void *makeBucketArray(struct hmap *h, uint8_t b, bmap **nextOverflow)
 	if (b >= 4)
 		nbuckets += bucketShift(b - 4);
 	void *buckets = alloc_zeroed(nbuckets, h->type->bucketsize);
+	if (buckets)
+		advise_huge_pages(buckets, nbuckets * h->type->bucketsize);
 	*nextOverflow = NULL;
 	if (buckets && base != nbuckets) {
 		*nextOverflow = bucket_at(h, buckets, base);
@@ -627,14 +675,14 @@ static inline bmap *lookup_bucket(const struct hmap *h, uint64_t hash)
  * (The cells of a bucket are tested all at once, so a match is looked for
  * before the emptyRest test; no live cell lies beyond an emptyRest anyway.)
  */
-static inline bool find_in_chain(const struct hmap *h, bmap *b, uint8_t top, const void *key,
-				 bmap **found_b, uintptr_t *found_i)
+static ALWAYS_INLINE bool find_in_chain(const struct hmap *h, bmap *b, uint8_t top, const void *key,
+					 uint32_t ks, bmap **found_b, uintptr_t *found_i)
 {
 	for (; b; b = overflow(h, b)) {
 		uint64_t g = tophash_group(b);
 		for (uint64_t m = match_tophash(g, top); m; m &= m - 1) {
 			unsigned i = first_cell(m);
-			if (bucket_tophash(b)[i] == top && key_equal(h, key, cell_key(h, key_cell(h, b, i)))) {
+			if (bucket_tophash(b)[i] == top && key_equal_k(h, key, key_of_cell(h, b, i, ks), ks)) {
 				*found_b = b;
 				*found_i = i;
 				return true;
@@ -646,19 +694,31 @@ static inline bool find_in_chain(const struct hmap *h, bmap *b, uint8_t top, con
 	return false;
 }
 
+static ALWAYS_INLINE void *access_k(struct hmap *h, const void *key, uint32_t ks)
+{
+	uint64_t hash = hash_key_k(h, key, ks);
+	bmap *b = lookup_bucket(h, hash);
+	uintptr_t i;
+	prefetch_bucket(b);
+	if (!find_in_chain(h, b, tophash(hash), key, ks, &b, &i))
+		return NULL;
+	return cell_elem(h, elem_cell(h, b, i));
+}
+
 void *hmap_access(struct hmap *h, const void *key)
 {
 	if (!h || h->count == 0)
 		return NULL;
 	if (h->flags & hashWriting)
 		fatal(h, "concurrent map read and map write");
-	uint64_t hash = hash_key(h, key);
-	bmap *b = lookup_bucket(h, hash);
-	uintptr_t i;
-	prefetch_bucket(b);
-	if (!find_in_chain(h, b, tophash(hash), key, &b, &i))
-		return NULL;
-	return cell_elem(h, elem_cell(h, b, i));
+	switch (key_shape(h->type)) {
+	case 8:
+		return access_k(h, key, 8);
+	case 4:
+		return access_k(h, key, 4);
+	default:
+		return access_k(h, key, any_key);
+	}
 }
 
 /* ---- growth ---- */
@@ -750,7 +810,7 @@ static void advanceEvacuationMark(struct hmap *h, uintptr_t newbit)
  * overflow bucket could not be allocated: the old bucket is then untouched,
  * since nothing is moved before every destination bucket exists.
  */
-__attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbucket)
+static ALWAYS_INLINE bool evacuate_k(struct hmap *h, uintptr_t oldbucket, uint32_t ks)
 {
 	const struct hmap_type *t = h->type;
 	bmap *b = bucket_at(h, h->oldbuckets, oldbucket);
@@ -777,7 +837,7 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 					uint8_t top = bucket_tophash(ob)[i];
 					uint8_t useY = 0;
 					if (!isEmpty(top) && !isSameSizeGrow(h))
-						useY = (hash_key(h, cell_key(h, key_cell(h, ob, i))) & newbit) != 0;
+						useY = (hash_key_k(h, key_of_cell(h, ob, i, ks), ks) & newbit) != 0;
 					if (ybits_len < 64)
 						ybits |= (uint64_t)useY << ybits_len++;
 					if (!isEmpty(top))
@@ -819,7 +879,7 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 				} else if (!isSameSizeGrow(h)) {
 					/* Compute hash to make our evacuation decision (whether we need
 					 * to send this key/elem to bucket x or bucket y). */
-					uint64_t hash = hash_key(h, cell_key(h, k));
+					uint64_t hash = hash_key_k(h, cell_key(h, k), ks);
 					if (hash & newbit)
 						useY = 1;
 				}
@@ -830,7 +890,7 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 				}
 				/* The mask is an optimization in Go, to avoid a bounds check. */
 				bucket_tophash(dst->b)[dst->i & (bucketCnt - 1)] = top;
-				copy_value(dst->k, k, t->keysize); /* an indirect cell moves its pointer */
+				copy_value(dst->k, k, ks ? ks : t->keysize); /* an indirect cell moves its pointer */
 				copy_value(dst->e, e, t->elemsize);
 				dst->i++;
 				dst->k = (char *)dst->k + t->keysize;
@@ -846,6 +906,18 @@ __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbuck
 	if (oldbucket == h->nevacuate)
 		advanceEvacuationMark(h, newbit);
 	return true;
+}
+
+__attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbucket)
+{
+	switch (key_shape(h->type)) {
+	case 8:
+		return evacuate_k(h, oldbucket, 8);
+	case 4:
+		return evacuate_k(h, oldbucket, 4);
+	default:
+		return evacuate_k(h, oldbucket, any_key);
+	}
 }
 
 /*
@@ -877,12 +949,10 @@ static void end_write(struct hmap *h)
 	h->flags &= ~hashWriting;
 }
 
-void *hmap_assign(struct hmap *h, const void *key, const void *elem)
+static ALWAYS_INLINE void *assign_k(struct hmap *h, const void *key, const void *elem, uint32_t ks)
 {
-	if (!h)
-		fatal(NULL, "assignment to entry in nil map");
 	const struct hmap_type *t = h->type;
-	uint64_t hash = hash_key(h, key);
+	uint64_t hash = hash_key_k(h, key, ks);
 	void *result = NULL;
 
 	/* Set hashWriting after calling the hash function, as Go does. */
@@ -915,7 +985,7 @@ again:;
 		uint64_t g = tophash_group(c);
 		for (uint64_t m = match_tophash(g, top); m; m &= m - 1) {
 			unsigned i = first_cell(m);
-			if (bucket_tophash(c)[i] != top || !key_equal(h, key, cell_key(h, key_cell(h, c, i))))
+			if (bucket_tophash(c)[i] != top || !key_equal_k(h, key, key_of_cell(h, c, i, ks), ks))
 				continue;
 			/*
 			 * Overwrite. Like Go's needkeyupdate for strings, a string key takes
@@ -994,6 +1064,20 @@ done:
 	return result;
 }
 
+void *hmap_assign(struct hmap *h, const void *key, const void *elem)
+{
+	if (!h)
+		fatal(NULL, "assignment to entry in nil map");
+	switch (key_shape(h->type)) {
+	case 8:
+		return assign_k(h, key, elem, 8);
+	case 4:
+		return assign_k(h, key, elem, 4);
+	default:
+		return assign_k(h, key, elem, any_key);
+	}
+}
+
 /* ---- delete ---- */
 
 /*
@@ -1029,12 +1113,10 @@ static void markEmptyRest(struct hmap *h, bmap *bOrig, bmap *b, uintptr_t i)
 	}
 }
 
-bool hmap_delete(struct hmap *h, const void *key)
+static ALWAYS_INLINE bool delete_k(struct hmap *h, const void *key, uint32_t ks)
 {
-	if (!h || h->count == 0)
-		return false;
 	const struct hmap_type *t = h->type;
-	uint64_t hash = hash_key(h, key);
+	uint64_t hash = hash_key_k(h, key, ks);
 	bool deleted = false;
 
 	begin_write(h);
@@ -1049,7 +1131,8 @@ bool hmap_delete(struct hmap *h, const void *key)
 	bmap *bOrig = lookup_bucket(h, hash);
 	bmap *b;
 	uintptr_t i;
-	if (!find_in_chain(h, bOrig, tophash(hash), key, &b, &i))
+	prefetch_bucket(bOrig);
+	if (!find_in_chain(h, bOrig, tophash(hash), key, ks, &b, &i))
 		goto done;
 
 	/* Only clear the key if there are pointers in it; the elem cell is always cleared. */
@@ -1079,6 +1162,20 @@ bool hmap_delete(struct hmap *h, const void *key)
 done:
 	end_write(h);
 	return deleted;
+}
+
+bool hmap_delete(struct hmap *h, const void *key)
+{
+	if (!h || h->count == 0)
+		return false;
+	switch (key_shape(h->type)) {
+	case 8:
+		return delete_k(h, key, 8);
+	case 4:
+		return delete_k(h, key, 4);
+	default:
+		return delete_k(h, key, any_key);
+	}
 }
 
 /* ---- clear ---- */
@@ -1226,7 +1323,7 @@ next:
 			uint64_t hash = hash_key(h, k);
 			bmap *fb;
 			uintptr_t fi;
-			if (!find_in_chain(h, lookup_bucket(h, hash), tophash(hash), k, &fb, &fi))
+			if (!find_in_chain(h, lookup_bucket(h, hash), tophash(hash), k, any_key, &fb, &fi))
 				continue; /* key has been deleted */
 			it->key = cell_key(h, key_cell(h, fb, fi));
 			it->elem = cell_elem(h, elem_cell(h, fb, fi));

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-const hitStride, deleteStride = 999983, 700001
+const hitShuffle, deleteShuffle = 1, 2
 
 func splitmix(s *uint64) uint64 {
 	*s += 0x9e3779b97f4a7c15
@@ -50,6 +50,17 @@ func main() {
 		misses[i] = splitmix(&b)
 	}
 
+	order := func(salt uint64) []uint64 {
+		o := append([]uint64(nil), keys...)
+		s := seed + salt
+		for i := n - 1; i > 0; i-- {
+			j := splitmix(&s) % (i + 1)
+			o[i], o[j] = o[j], o[i]
+		}
+		return o
+	}
+	hits, deletes := order(hitShuffle), order(deleteShuffle)
+
 	best := []float64{1e300, 1e300, 1e300, 1e300}
 	var checksum, foundMisses uint64
 	for r := 0; r < repeats; r++ {
@@ -61,8 +72,8 @@ func main() {
 		}
 		t[1] = time.Now()
 		var sum uint64
-		for j, i := uint64(0), uint64(0); j < n; j, i = j+1, (i+hitStride)%n {
-			sum += m[keys[i]]
+		for _, k := range hits {
+			sum += m[k]
 		}
 		t[2] = time.Now()
 		var missed uint64
@@ -72,8 +83,8 @@ func main() {
 			}
 		}
 		t[3] = time.Now()
-		for j, i := uint64(0), uint64(0); j < n; j, i = j+1, (i+deleteStride)%n {
-			delete(m, keys[i])
+		for _, k := range deletes {
+			delete(m, k)
 		}
 		t[4] = time.Now()
 		if len(m) != 0 {

@@ -52,11 +52,14 @@ int main(int argc, char **argv)
 	uint64_t n = strtoull(argv[1], NULL, 0), seed = strtoull(argv[2], NULL, 0);
 	int repeats = atoi(argv[3]);
 	uint64_t *keys = malloc(n * sizeof *keys), *misses = malloc(n * sizeof *misses);
-	if (!keys || !misses) {
+	uint64_t *hits = malloc(n * sizeof *hits), *deletes = malloc(n * sizeof *deletes);
+	if (!keys || !misses || !hits || !deletes) {
 		fprintf(stderr, "bench_hmap: out of memory for %" PRIu64 " keys\n", n);
 		return 1;
 	}
 	bench_make_keys(keys, misses, n, seed);
+	bench_make_order(hits, keys, n, seed, bench_hit_shuffle);
+	bench_make_order(deletes, keys, n, seed, bench_delete_shuffle);
 
 	double best[4] = {1e300, 1e300, 1e300, 1e300};
 	uint64_t checksum = 0, found_misses = 0;
@@ -68,8 +71,8 @@ int main(int argc, char **argv)
 			bench_map_put(m, keys[i], bench_elem(keys[i]));
 		t[1] = now_ns();
 		uint64_t sum = 0;
-		for (uint64_t j = 0, i = 0; j < n; j++, i = (i + bench_hit_stride) % n) {
-			uint64_t *v = bench_map_get(m, keys[i]);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t *v = bench_map_get(m, hits[i]);
 			sum += v ? *v : 0;
 		}
 		t[2] = now_ns();
@@ -77,8 +80,8 @@ int main(int argc, char **argv)
 		for (uint64_t i = 0; i < n; i++)
 			missed += bench_map_get(m, misses[i]) != NULL;
 		t[3] = now_ns();
-		for (uint64_t j = 0, i = 0; j < n; j++, i = (i + bench_delete_stride) % n)
-			bench_map_delete(m, keys[i]);
+		for (uint64_t i = 0; i < n; i++)
+			bench_map_delete(m, deletes[i]);
 		t[4] = now_ns();
 		if (bench_map_len(m) != 0) {
 			fprintf(stderr, "bench_hmap: %zu keys left after deleting all\n", bench_map_len(m));

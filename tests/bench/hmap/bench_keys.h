@@ -1,15 +1,17 @@
 /*
  * The benchmark's keys, made identically by bench_hmap.c, bench_unordered_map.cc
  * and bench_go.go: N keys and N miss keys from splitmix64 streams, and the
- * orders in which they are looked up and deleted (index j -> j * stride mod N,
- * a permutation since the strides are prime to N = 2^k * 5^m).
+ * keys again in two random orders (Fisher-Yates shuffles), in which they are
+ * looked up and deleted. Node-based maps lay entries out in insertion order,
+ * so any order related to it would favour them. The orders are made before
+ * the clock starts and read sequentially, so that the loops time the map.
  */
 #ifndef BENCH_KEYS_H
 #define BENCH_KEYS_H
 
 #include <stdint.h>
 
-enum { bench_hit_stride = 999983, bench_delete_stride = 700001 };
+enum { bench_hit_shuffle = 1, bench_delete_shuffle = 2 };
 
 static inline uint64_t bench_splitmix(uint64_t *s)
 {
@@ -26,6 +28,19 @@ static inline void bench_make_keys(uint64_t *keys, uint64_t *misses, uint64_t n,
 	for (uint64_t i = 0; i < n; i++) {
 		keys[i] = bench_splitmix(&a);
 		misses[i] = bench_splitmix(&b);
+	}
+}
+
+/* order: keys shuffled by Fisher-Yates with a splitmix64 stream seeded seed + salt. */
+static inline void bench_make_order(uint64_t *order, const uint64_t *keys, uint64_t n, uint64_t seed, uint64_t salt)
+{
+	uint64_t s = seed + salt;
+	for (uint64_t i = 0; i < n; i++)
+		order[i] = keys[i];
+	for (uint64_t i = n - 1; i > 0; i--) {
+		uint64_t j = bench_splitmix(&s) % (i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
 	}
 }
 

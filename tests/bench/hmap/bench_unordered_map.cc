@@ -42,8 +42,10 @@ int main(int argc, char **argv)
 	}
 	uint64_t n = std::strtoull(argv[1], nullptr, 0), seed = std::strtoull(argv[2], nullptr, 0);
 	int repeats = std::atoi(argv[3]);
-	std::vector<uint64_t> keys(n), misses(n);
+	std::vector<uint64_t> keys(n), misses(n), hits(n), deletes(n);
 	bench_make_keys(keys.data(), misses.data(), n, seed);
+	bench_make_order(hits.data(), keys.data(), n, seed, bench_hit_shuffle);
+	bench_make_order(deletes.data(), keys.data(), n, seed, bench_delete_shuffle);
 
 	double best[4] = {1e300, 1e300, 1e300, 1e300};
 	uint64_t checksum = 0, found_misses = 0;
@@ -55,8 +57,8 @@ int main(int argc, char **argv)
 			(*m)[keys[i]] = bench_elem(keys[i]);
 		t[1] = now_ns();
 		uint64_t sum = 0;
-		for (uint64_t j = 0, i = 0; j < n; j++, i = (i + bench_hit_stride) % n) {
-			auto it = m->find(keys[i]);
+		for (uint64_t i = 0; i < n; i++) {
+			auto it = m->find(hits[i]);
 			sum += it != m->end() ? it->second : 0;
 		}
 		t[2] = now_ns();
@@ -64,8 +66,8 @@ int main(int argc, char **argv)
 		for (uint64_t i = 0; i < n; i++)
 			missed += m->find(misses[i]) != m->end();
 		t[3] = now_ns();
-		for (uint64_t j = 0, i = 0; j < n; j++, i = (i + bench_delete_stride) % n)
-			m->erase(keys[i]);
+		for (uint64_t i = 0; i < n; i++)
+			m->erase(deletes[i]);
 		t[4] = now_ns();
 		if (!m->empty()) {
 			std::fprintf(stderr, "bench_unordered_map: keys left after deleting all\n");
