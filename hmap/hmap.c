@@ -300,6 +300,17 @@ static inline uint32_t key_shape(const struct hmap_type *t)
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+/* return fn(args..., ks) with the constant key shape of map type t. */
+#define RETURN_BY_KEY_SHAPE(t, fn, ...)                    \
+	switch (key_shape(t)) {                            \
+	case 8:                                            \
+		return fn(__VA_ARGS__, 8);                 \
+	case 4:                                            \
+		return fn(__VA_ARGS__, 4);                 \
+	default:                                           \
+		return fn(__VA_ARGS__, any_key);           \
+	}
+
 static ALWAYS_INLINE uint64_t hash_key_k(const struct hmap *h, const void *key, uint32_t ks)
 {
 	if (ks)
@@ -313,14 +324,7 @@ static ALWAYS_INLINE uint64_t hash_key_k(const struct hmap *h, const void *key, 
 
 static inline uint64_t hash_key(const struct hmap *h, const void *key)
 {
-	switch (key_shape(h->type)) {
-	case 8:
-		return hash_key_k(h, key, 8);
-	case 4:
-		return hash_key_k(h, key, 4);
-	default:
-		return hash_key_k(h, key, any_key);
-	}
+	RETURN_BY_KEY_SHAPE(h->type, hash_key_k, h, key);
 }
 
 uint64_t hmap_hash(const struct hmap *h, const void *key) { return hash_key(h, key); }
@@ -711,14 +715,7 @@ void *hmap_access(struct hmap *h, const void *key)
 		return NULL;
 	if (h->flags & hashWriting)
 		fatal(h, "concurrent map read and map write");
-	switch (key_shape(h->type)) {
-	case 8:
-		return access_k(h, key, 8);
-	case 4:
-		return access_k(h, key, 4);
-	default:
-		return access_k(h, key, any_key);
-	}
+	RETURN_BY_KEY_SHAPE(h->type, access_k, h, key);
 }
 
 /* ---- growth ---- */
@@ -910,14 +907,7 @@ static ALWAYS_INLINE bool evacuate_k(struct hmap *h, uintptr_t oldbucket, uint32
 
 __attribute__((noinline)) static bool evacuate(struct hmap *h, uintptr_t oldbucket)
 {
-	switch (key_shape(h->type)) {
-	case 8:
-		return evacuate_k(h, oldbucket, 8);
-	case 4:
-		return evacuate_k(h, oldbucket, 4);
-	default:
-		return evacuate_k(h, oldbucket, any_key);
-	}
+	RETURN_BY_KEY_SHAPE(h->type, evacuate_k, h, oldbucket);
 }
 
 /*
@@ -1068,14 +1058,7 @@ void *hmap_assign(struct hmap *h, const void *key, const void *elem)
 {
 	if (!h)
 		fatal(NULL, "assignment to entry in nil map");
-	switch (key_shape(h->type)) {
-	case 8:
-		return assign_k(h, key, elem, 8);
-	case 4:
-		return assign_k(h, key, elem, 4);
-	default:
-		return assign_k(h, key, elem, any_key);
-	}
+	RETURN_BY_KEY_SHAPE(h->type, assign_k, h, key, elem);
 }
 
 /* ---- delete ---- */
@@ -1168,14 +1151,7 @@ bool hmap_delete(struct hmap *h, const void *key)
 {
 	if (!h || h->count == 0)
 		return false;
-	switch (key_shape(h->type)) {
-	case 8:
-		return delete_k(h, key, 8);
-	case 4:
-		return delete_k(h, key, 4);
-	default:
-		return delete_k(h, key, any_key);
-	}
+	RETURN_BY_KEY_SHAPE(h->type, delete_k, h, key);
 }
 
 /* ---- clear ---- */
