@@ -467,23 +467,97 @@ static void attach(struct tracer *T, pid_t pid)
 
 /* ---- leaving ---- */
 
-/* Clears every register and breakpoint byte, then detaches every thread. */
+/* Whether SIGTRAP is queued for thread tid and not yet reported (/proc/PID/task/TID/status). */
+static bool sigtrap_queued(pid_t pid, pid_t tid)
+{
+	char path[96], line[256];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool queued = false;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long mask;
+		if ((sscanf(line, "SigPnd: %llx", &mask) == 1 || sscanf(line, "ShdPnd: %llx", &mask) == 1) &&
+		    (mask & (1ull << (SIGTRAP - 1))))
+			queued = true;
+	}
+	fclose(f);
+	return queued;
+}
+
+/* Runs held thread t until the SIGTRAP queued for it is reported; its status, or -1. */
+static int take_queued_sigtrap(struct tracer *T, struct thread *t)
+{
+	if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+		return -1;
+	for (;;) {
+		int st;
+		pid_t r = waitpid(t->tid, &st, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || !WIFSTOPPED(st))
+			return -1;
+		if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP)
+			return st;
+		if ((st >> 16) == 0)
+			t->resume_sig = WSTOPSIG(st); /* another signal: passed on at detach */
+		if ((st >> 16) == PTRACE_EVENT_CLONE) {
+			unsigned long msg;
+			if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) == 0)
+				T->pending_clone = (pid_t)msg;
+		}
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
+			return -1;
+	}
+}
+
+/*
+ * Leaves the process as if never traced. Every thread is held first. A
+ * SIGTRAP of ours that is queued or reported but not yet handled would kill
+ * the program once we are gone, so each is taken here: a breakpoint trap
+ * re-runs its instruction (pc back on the restored byte), a watchpoint trap
+ * is dropped, and only a SIGTRAP the program sent itself is passed on. Then
+ * registers are cleared, breakpoint bytes restored, and every thread detached.
+ */
 static void detach_all(struct tracer *T)
 {
 	if (T->nthreads == 0)
 		return;
+	/* New threads not yet stopped: wait for their first stop. */
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		if (t->fresh && !t->stopped) {
+			int st;
+			while (waitpid(t->tid, &st, __WALL) < 0 && errno == EINTR)
+				;
+			t->stopped = t->held = true;
+			t->fresh = false;
+		}
+	}
 	hold_threads(T, NULL);
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
-		struct user_regs_struct regs;
-		/* A thread stopped on one of our breakpoints, not yet handled, re-runs the instruction. */
-		if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0) {
-			struct bp *b = bp_at(T, regs.rip - 1);
-			if (b && b->inserted && t->has_pending && WIFSTOPPED(t->pending_status) &&
-			    WSTOPSIG(t->pending_status) == SIGTRAP) {
+		int st = t->has_pending ? t->pending_status : 0;
+		bool trap = t->has_pending && WIFSTOPPED(st) && (st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP;
+		if (!t->has_pending && sigtrap_queued(T->pid, t->tid)) {
+			st = take_queued_sigtrap(T, t);
+			trap = st != -1;
+		}
+		if (t->has_pending && WIFSTOPPED(st) && (st >> 16) == 0 && !trap)
+			t->resume_sig = WSTOPSIG(st); /* the program's signal, collected while held */
+		t->has_pending = false;
+		if (trap) {
+			struct user_regs_struct regs;
+			unsigned mask = 0;
+			struct bp *b = NULL;
+			if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0)
+				b = bp_at(T, regs.rip - 1);
+			if (b && b->inserted) {
 				regs.rip = b->addr;
 				ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
-				t->has_pending = false;
+			} else if (T->arch->take_hits(t->tid, &mask) == 0 && !mask) {
+				t->resume_sig = SIGTRAP; /* the program's own */
 			}
 		}
 		T->arch->clear(t->tid);
@@ -492,15 +566,14 @@ static void detach_all(struct tracer *T)
 		bp_remove(T, T->bps[0].addr);
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
-		int sig = t->resume_sig;
-		if (t->has_pending && WIFSTOPPED(t->pending_status) && (t->pending_status >> 16) == 0 &&
-		    WSTOPSIG(t->pending_status) != SIGTRAP)
-			sig = WSTOPSIG(t->pending_status);
-		unsigned mask = 0;
-		if (t->has_pending && WIFSTOPPED(t->pending_status) && WSTOPSIG(t->pending_status) == SIGTRAP &&
-		    (t->pending_status >> 16) == 0 && T->arch->take_hits(t->tid, &mask) == 0 && !mask)
-			sig = SIGTRAP; /* the program's own SIGTRAP */
-		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)sig);
+		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)t->resume_sig);
+	}
+	if (T->pending_clone) {
+		/* Created while we were leaving: it has no registers of ours; let it go. */
+		int st;
+		while (waitpid(T->pending_clone, &st, __WALL) < 0 && errno == EINTR)
+			;
+		ptrace(PTRACE_DETACH, T->pending_clone, 0, 0);
 	}
 	T->nthreads = 0;
 }

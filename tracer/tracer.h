@@ -145,6 +145,8 @@ struct tracer {
 	struct event queue[16];
 	int nqueued;
 
+	pid_t pending_clone; /* a thread created while detaching */
+
 	bool done;    /* tracee gone */
 	bool detach;  /* leave now (-n reached or signal) */
 	int exit_code, exit_signal;

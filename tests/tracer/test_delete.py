@@ -160,6 +160,8 @@ def test_stack_with_each_event(trace):
         assert e["stack"][0]["pc"] == e["pc"] and funcs[0] == e["func"]
         assert "hmap_delete" in funcs and "main" in funcs, funcs
         assert funcs.index("hmap_delete") < funcs.index("main")
+    # Whatever helper clears the elem (inline code or the C library's memset), the delete
+    # is the operation, found on the stack when the writer is not hmap_delete itself.
     elem = [e for e in t.of("write") if e["field"] == "elem"][0]
-    assert [f["func"] for f in elem["stack"]][1] == "hmap_delete"  # memset's caller
-    assert elem["op"] == "delete"  # found on the stack: the writer itself is memset
+    funcs = [f["func"] for f in elem["stack"]]
+    assert elem["op"] == "delete" and "hmap_delete" in funcs[:2], funcs
