@@ -16,9 +16,3 @@ $(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*.h)
 $(TRACER_BIN): $(TRACER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(TRACER_CFLAGS) $^ $(TRACER_LIBS) -o $@
-
-install-tracer: $(TRACER_BIN)
-	install -D -m 755 $(TRACER_BIN) $(DESTDIR)$(PREFIX)/bin/mapviz-trace
-	install -D -m 644 tracer/mapviz-trace.1 $(DESTDIR)$(PREFIX)/share/man/man1/mapviz-trace.1
-
-INSTALL_RULES += install-tracer
