@@ -37,16 +37,22 @@ void place_of_loc(const struct loc *l, struct place *p)
 	p->slot = l->valid ? (int)l->slot : -1;
 }
 
-static bool is_op_func(struct tracer *T, const char *func, const char **op)
+const char *op_name(struct tracer *T, const char *func)
 {
 	if (!func)
-		return false;
+		return NULL;
+	/* Compiler-split parts (hmap_assign.cold, evacuate.part.0) belong to their function. */
+	size_t n = strcspn(func, ".");
 	for (const struct op_func *o = T->lp->ops; o->symbol; o++)
-		if (strcmp(o->symbol, func) == 0) {
-			*op = o->op;
-			return true;
-		}
-	return false;
+		if (strlen(o->symbol) == n && strncmp(o->symbol, func, n) == 0)
+			return o->op;
+	return NULL;
+}
+
+static bool is_op_func(struct tracer *T, const char *func, const char **op)
+{
+	*op = op_name(T, func);
+	return *op != NULL;
 }
 
 const char *op_of(struct tracer *T, pid_t tid, uint64_t pc)

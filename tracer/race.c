@@ -35,10 +35,7 @@ void race_check(struct tracer *T, struct thread *t, const struct event *access)
 		if (T->unw_ops->walk(T->unw, o->tid, &s, EVENT_MAX_FRAMES) <= 0)
 			continue;
 		for (int f = 0; f < s.n; f++) {
-			const char *op = NULL;
-			for (const struct op_func *x = T->lp->ops; x->symbol; x++)
-				if (s.f[f].func && !strcmp(s.f[f].func, x->symbol))
-					op = x->op;
+			const char *op = op_name(T, s.f[f].func);
 			if (op && is_write_op(op)) {
 				e.other_tid = o->tid;
 				e.other_stack = s;

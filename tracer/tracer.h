@@ -191,6 +191,8 @@ void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool
 void code_of(struct tracer *T, uint64_t trap_pc, bool exact, struct code_loc *c,
 	     struct insn_info *insn, bool *have_insn);
 const char *op_of(struct tracer *T, pid_t tid, uint64_t pc);
+/* The map operation a function (or a compiler-split part of one) is, or NULL. */
+const char *op_name(struct tracer *T, const char *func);
 void emit_move(struct tracer *T, pid_t tid, const struct loc *from, const struct loc *to,
 	       const char *reason);
 void place_of_loc(const struct loc *l, struct place *p);
