@@ -859,39 +859,43 @@ static ALWAYS_INLINE bool evacuate_k(struct hmap *h, uintptr_t oldbucket, uint32
 			}
 		}
 
+		/* The layout, read once: the compiler must assume that stores into buckets could change it. */
+		const uint32_t keysize = ks ? ks : t->keysize, elemsize = t->elemsize;
+		const uint32_t keys_offset = t->keys_offset, elems_offset = t->elems_offset;
+		const bool same_size = isSameSizeGrow(h);
 		for (unsigned c = 0; b; b = overflow(h, b)) {
-			for (uintptr_t i = 0; i < bucketCnt; i++, c++) {
-				uint8_t top = bucket_tophash(b)[i];
+			uint8_t *th = bucket_tophash(b);
+			char *k = (char *)b + keys_offset, *e = (char *)b + elems_offset;
+			for (uintptr_t i = 0; i < bucketCnt; i++, c++, k += keysize, e += elemsize) {
+				uint8_t top = th[i];
 				if (isEmpty(top)) {
-					bucket_tophash(b)[i] = evacuatedEmpty;
+					th[i] = evacuatedEmpty;
 					continue;
 				}
 				if (top < minTopHash)
 					fatal(h, "bad map state");
-				void *k = key_cell(h, b, i);
-				void *e = elem_cell(h, b, i);
 				uint8_t useY = 0;
 				if (c < ybits_len) {
 					useY = (ybits >> c) & 1;
-				} else if (!isSameSizeGrow(h)) {
+				} else if (!same_size) {
 					/* Compute hash to make our evacuation decision (whether we need
 					 * to send this key/elem to bucket x or bucket y). */
-					uint64_t hash = hash_key_k(h, cell_key(h, k), ks);
+					uint64_t hash = hash_key_k(h, ks ? k : cell_key(h, k), ks);
 					if (hash & newbit)
 						useY = 1;
 				}
-				bucket_tophash(b)[i] = evacuatedX + useY;
+				th[i] = evacuatedX + useY;
 				struct evacDst *dst = &xy[useY];
 				if (dst->i == bucketCnt) {
 					evacDst_at(h, dst, overflow(h, dst->b));
 				}
 				/* The mask is an optimization in Go, to avoid a bounds check. */
 				bucket_tophash(dst->b)[dst->i & (bucketCnt - 1)] = top;
-				copy_value(dst->k, k, ks ? ks : t->keysize); /* an indirect cell moves its pointer */
-				copy_value(dst->e, e, t->elemsize);
+				copy_value(dst->k, k, keysize); /* an indirect cell moves its pointer */
+				copy_value(dst->e, e, elemsize);
 				dst->i++;
-				dst->k = (char *)dst->k + t->keysize;
-				dst->e = (char *)dst->e + t->elemsize;
+				dst->k = (char *)dst->k + keysize;
+				dst->e = (char *)dst->e + elemsize;
 			}
 		}
 	}
