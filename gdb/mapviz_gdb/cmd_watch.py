@@ -166,17 +166,20 @@ class WatchSession:
         """The key's old cell was just marked evacuated: once evacuate has copied the
         entry (it returns), watch the key's new slot. Runs with the inferior stopped."""
         self.move_pending = False
-        frame = gdb.newest_frame()
-        if frame.name() == "evacuate":
+        frame = _evacuate_frame()
+        if frame is not None:
             MoveFinish(frame, self)   # its commands call rearm() after evacuate returns
         else:
             self.rearm()
 
     def rearm(self):
+        # The cell just evacuated belongs to the old array now.
+        before = self.slot_desc if self.slot_desc.startswith("old ") else "old " + self.slot_desc
         self.disarm()
         self.arm()
         t = self.watchpoints[0].region.addr
-        gdb.write(f"watch: key {self.key.text} moved by evacuation to {self.slot_desc} (tophash byte {t:#x})\n")
+        gdb.write(f"watch: key {self.key.text} moved by evacuation: {before} -> {self.slot_desc} "
+                  f"(tophash byte {t:#x})\n")
 
 
 class MoveFinish(gdb.FinishBreakpoint):
@@ -193,6 +196,17 @@ class MoveFinish(gdb.FinishBreakpoint):
 
     def out_of_scope(self):
         pass
+
+
+def _evacuate_frame():
+    """The real (not inlined) frame of evacuate on the stack, or None. The write that
+    marks a cell may happen in a helper inlined into evacuate, so look up the stack."""
+    f = gdb.newest_frame()
+    while f is not None:
+        if f.name() == "evacuate" and f.type() != gdb.INLINE_FRAME:
+            return f
+        f = f.older()
+    return None
 
 
 def _field_offset(name):
