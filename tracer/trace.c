@@ -661,7 +661,10 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 			return;
 		}
 	} else if (ev == PTRACE_EVENT_EXEC) {
+		/* The old image, its breakpoint bytes and (by the kernel) its debug registers are
+		 * gone: nothing to restore in the new one. */
 		note("pid %d called exec: the map is gone; detaching", (int)T->pid);
+		T->nbps = 0;
 		T->detach = true;
 	} else if (ev == 0 && sig == SIGTRAP) {
 		handle_trap(T, t);

@@ -32,14 +32,23 @@ TRACER = BUILD / "bin" / "mapviz-trace"
 REPEAT = 7
 
 
+SPREAD = {}
+
+
 def loop_seconds(cmd):
-    """The program's own loop time, best of REPEAT runs."""
-    best_ns = None
+    """The program's own loop time, best of REPEAT runs (the spread is kept for the table)."""
+    runs = []
     for _ in range(REPEAT):
         _, p = timed(cmd)
-        ns = int(re.search(r"^loop_ns (\d+)$", p.stdout, re.M).group(1))
-        best_ns = ns if best_ns is None else min(best_ns, ns)
-    return best_ns / 1e9
+        runs.append(int(re.search(r"^loop_ns (\d+)$", p.stdout, re.M).group(1)) / 1e9)
+    runs.sort()
+    SPREAD[id(cmd)] = runs[len(runs) // 2] / runs[0]
+    return runs[0]
+
+
+def spread():
+    """The worst median/best ratio measured so far: how noisy the machine was."""
+    return max(SPREAD.values())
 
 
 def timed(cmd):
@@ -97,6 +106,7 @@ def main():
          "<= 1.05x"),
         ("ns/put, not hit: untraced", f"{untraced * 1e9:.1f}", "1.000x", ""),
     ]
+    rows.append(("noise: worst median/best", f"{spread():.2f}", "", "(1.00 = quiet machine)"))
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     print(f"{'what':<{w[0]}}  {'figure':>{w[1]}}  {'ratio':<{w[2]}}  target")
     for r in rows:
