@@ -32,6 +32,13 @@ class Parser(argparse.ArgumentParser):
     def print_help(self, file=None):
         gdb.write(self.format_help())
 
+    def add_map_argument(self):
+        self.add_argument("expr", metavar="EXPR", help="the map: a map, a pointer to one, or a struct hmap")
+
+    def add_limit_option(self):
+        self.add_argument("--limit", type=integer, metavar="N",
+                          help="at most N buckets (default: set mapviz max-buckets)")
+
 
 def integer(text):
     """An argparse type: a non-negative integer in any C notation (12, 0x1c)."""

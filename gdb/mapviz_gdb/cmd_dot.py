@@ -79,9 +79,9 @@ class DotCommand(MapvizCommand):
                     "by state, overflow chains, old buckets while growing. Render it with\n"
                     "dot -Tsvg FILE > map.svg. Draws at most `mapviz max-buckets` buckets.",
                     "example: mapviz dot counts /tmp/counts.dot")
-    PARSER.add_argument("expr", metavar="EXPR", help="the map: a map, or a pointer to one")
+    PARSER.add_map_argument()
     PARSER.add_argument("file", metavar="FILE", nargs="?", help="where to write (default: print it)")
-    PARSER.add_argument("--limit", type=int, metavar="N", help="at most N buckets")
+    PARSER.add_limit_option()
 
     def run(self, args):
         ref = layouts.map_ref_of_expr(args.expr)

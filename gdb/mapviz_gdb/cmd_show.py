@@ -136,6 +136,13 @@ class ChainRenderer:
         lines.append(f"  {slots} " + self.style(name, f"{top:#04x} {name}"))
 
 
+def count_check(h, stats):
+    """Whether the header's count agrees with the live entries found (after a full walk)."""
+    if stats.live_entries == h.count:
+        return f"count {h.count} agrees with the {stats.live_entries} live entries"
+    return f"<count {h.count} but {stats.live_entries} live entries>"
+
+
 def summary_lines(ref, stats, complete):
     c = consts()
     h = ref.header
@@ -151,10 +158,7 @@ def summary_lines(ref, stats, complete):
            "chain lengths: " + ", ".join(f"{n} bucket{'s' if n > 1 else ''}: {k}"
                                          for n, k in sorted(stats.chain_lengths.items()))]
     if complete:
-        if stats.live_entries == h.count:
-            out.append(f"count {h.count} agrees with the {stats.live_entries} live entries")
-        else:
-            out.append(f"<count {h.count} but {stats.live_entries} live entries>")
+        out.append(count_check(h, stats))
     if stats.markers:
         out.append(f"<{stats.markers} problems marked>")
     return out
@@ -191,7 +195,8 @@ def render_show(ref, bucket=None, limit=None, summary=False, style=None):
     if summary:
         lines += summary_lines(ref, stats, complete)
     elif complete:
-        lines.append(summary_lines(ref, stats, True)[3])
+        check = count_check(h, stats)
+        lines.append(style("marker", check) if check.startswith("<") else check)
     return lines
 
 
@@ -202,10 +207,9 @@ class ShowCommand(MapvizCommand):
                     "tophash in hex and state name, key and elem. While the map grows, each old\n"
                     "bucket is shown before the new bucket of the same index.",
                     "example: mapviz show counts --bucket 5")
-    PARSER.add_argument("expr", metavar="EXPR", help="the map: a map, or a pointer to one")
+    PARSER.add_map_argument()
     PARSER.add_argument("--bucket", type=integer, metavar="N", help="only bucket N (and its old bucket)")
-    PARSER.add_argument("--limit", type=integer, metavar="N",
-                        help="at most N buckets (default: set mapviz max-buckets)")
+    PARSER.add_limit_option()
     PARSER.add_argument("--summary", action="store_true",
                         help="occupancy, chain-length histogram, tombstones, load instead of slots")
 

@@ -85,7 +85,7 @@ class SlotCommand(MapvizCommand):
                     "KEY is parsed as the map's key type: an integer expression for integer keys,\n"
                     "the string itself for string maps, a variable of the key's type for structs.\n"
                     "example: mapviz slot counts 42")
-    PARSER.add_argument("expr", metavar="EXPR", help="the map: a map, or a pointer to one")
+    PARSER.add_map_argument()
     PARSER.add_argument("key", metavar="KEY", help="the key")
 
     def run(self, args):

@@ -278,7 +278,7 @@ class WatchCommand(MapvizCommand):
                     "Needs a live process; mapviz unwatch removes the watchpoints.",
                     "GDB does not report a write that leaves the value unchanged (mapviz-trace does).\n"
                     "example: mapviz watch counts 42")
-    PARSER.add_argument("expr", metavar="EXPR", help="the map: a map, or a pointer to one")
+    PARSER.add_map_argument()
     PARSER.add_argument("key", metavar="KEY", help="the key, parsed as the map's key type")
 
     def run(self, args):
