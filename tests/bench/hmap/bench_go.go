@@ -31,6 +31,19 @@ func heapAlloc() uint64 {
 	return ms.HeapAlloc
 }
 
+// mapBytesPerEntry: the heap a map of all keys holds, per key (measured
+// before anything else is allocated and freed, so that only the map differs).
+func mapBytesPerEntry(keys []uint64) float64 {
+	before := heapAlloc()
+	m := make(map[uint64]uint64)
+	for _, k := range keys {
+		m[k] = elem(k)
+	}
+	after := heapAlloc()
+	runtime.KeepAlive(m)
+	return float64(after-before) / float64(len(keys))
+}
+
 func main() {
 	if len(os.Args) != 4 {
 		fmt.Fprintln(os.Stderr, "usage: bench_go N SEED REPEATS")
@@ -49,6 +62,8 @@ func main() {
 		keys[i] = splitmix(&a)
 		misses[i] = splitmix(&b)
 	}
+
+	bytesPerEntry := mapBytesPerEntry(keys)
 
 	order := func(salt uint64) []uint64 {
 		o := append([]uint64(nil), keys...)
@@ -99,13 +114,6 @@ func main() {
 		checksum, foundMisses = sum, missed
 	}
 
-	before := heapAlloc()
-	m := make(map[uint64]uint64)
-	for _, k := range keys {
-		m[k] = elem(k)
-	}
-	bytesPerEntry := float64(heapAlloc()-before) / float64(n)
-	runtime.KeepAlive(m)
 
 	fmt.Printf("{\"impl\": \"go\", \"insert\": %.2f, \"hit\": %.2f, \"miss\": %.2f, \"delete\": %.2f, "+
 		"\"bytes_per_entry\": %.2f, \"checksum\": %d, \"found_misses\": %d}\n",
