@@ -1,7 +1,7 @@
 # tests/bench/tracer/: the watchpoint benchmark's program and the ptrace floor tracer.
 
 BENCH_TRACER := $(BUILD)/tests/bench/tracer/hits $(BUILD)/tests/bench/tracer/floor
-BENCH_TARGETS += $(BENCH_TRACER) $(TRACER_BIN)
+BENCH_TARGETS += $(BENCH_TRACER) $(BUILD)/bin/mapviz-trace
 
 $(BUILD)/tests/bench/tracer/hits: tests/bench/tracer/hits.c $(HMAP_A) hmap/hmap.h
 	@mkdir -p $(@D)
