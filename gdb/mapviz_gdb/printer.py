@@ -38,14 +38,15 @@ class MapPrinter:
         try:
             for kcell, ecell in live_entries(self.ref):
                 if kcell is None:
+                    # A problem in memory, shown where it was met: [<cycle: ...>] = <skipped>
                     yield "marker", ecell   # ecell is the marker text
-                    yield "", ""
+                    yield "", "<skipped>"
                 else:
                     yield "key", key_codec.for_gdb(kcell)
                     yield "elem", elem_codec.for_gdb(ecell)
         except Exception as exc:
             yield "error", f"<{one_line(exc)}>"
-            yield "", ""
+            yield "", "<skipped>"
 
 
 class MapvizPrinters(gdb.printing.PrettyPrinter):
