@@ -86,3 +86,19 @@ def test_map_given_by_address_uses_its_type_descriptor(tmp_path):
     assert "emptyOne" in [e["decoded"] for e in writes]
     stdout, _ = prog.communicate(timeout=60)
     assert prog.returncode == 0 and "deletes of 42: 600" in stdout
+
+
+def test_sigint_while_running_a_program_lets_it_finish(tmp_path):
+    """Under `mapviz-trace -- PROGRAM`, SIGINT to the tracer alone: it detaches, the program
+    runs on untraced, and its exit status is still the tracer's."""
+    out = tmp_path / "events.json"
+    tracer = subprocess.Popen([str(TRACER), "--format", "json", "-o", str(out), "-m", "shared",
+                               "-k", "42", "--", str(EXAMPLES / "threads_demo"), "3", "1500", "300"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_events(out, 20)
+    tracer.send_signal(signal.SIGINT)
+    stdout, err = tracer.communicate(timeout=60)
+    assert tracer.returncode == 0, err
+    assert "writes to key 42: 4500" in stdout
+    events = out.read_text().splitlines()
+    assert '"type":"exit"' not in events[-1]  # we left before it ended

@@ -102,3 +102,11 @@ def test_race_witness_quiet_when_reads_are_locked(trace):
     assert t.rc == 0, t.stderr
     assert not t.of("race")
     assert len([e for e in t.of("read") if e["func"] == "read_cell"]) == 2000
+
+
+def test_write_from_outside_the_library_is_foreign(trace):
+    t = trace(["-m", "chain", "-k", "42"], [FIXTURES / "chain", "foreign"])
+    assert t.rc == 0 and "chain[42] = 4242" in t.stdout, t.stderr
+    elem = [e for e in t.of("write") if e["field"] == "elem"]
+    assert [(e["op"], e["decoded"]) for e in elem] == [("assign", "1"), ("foreign", "4242")]
+    assert elem[1]["func"] == "main" and elem[1]["file"].endswith("chain.c")
