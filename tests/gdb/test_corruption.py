@@ -55,5 +55,4 @@ def test_null_map(maps_run):
                     "print *(struct hmap *) 0"])
     assert out[:3] == ["mapviz: the map is NULL (u64s_map * 0x0)"] * 3
     assert out[3] == "$1 = (u64s_map *) 0x0"
-    assert out[4] == "$2 = <mapviz: the map value struct hmap has no address in memory>" or \
-        out[4].startswith("Cannot access memory at address 0x0")
+    assert out[4] == "Cannot access memory at address 0x0"   # GDB's own, evaluating the *

@@ -1,7 +1,6 @@
 """print: live entries only, each once, also mid-growth; the ways Go's printer is wrong."""
 import re
 
-import pytest
 
 from conftest import run_gdb, fixture_path
 

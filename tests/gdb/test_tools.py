@@ -17,7 +17,7 @@ def test_ls_lists_types_and_map_variables(maps_run):
         f"  bigs_map: struct big -> struct big, key 136 bytes, elem 136 bytes, bucket 144 bytes  [{binary}]"])
     assert lines[5] == "map variables (8):"
     t = maps_run.truth
-    assert f"  u64s: u64s_map *  count 85, B 4" in lines
+    assert "  u64s: u64s_map *  count 85, B 4" in lines
     assert f"  growing: u64s_map *  count {t['growing'].count}, B 5" in lines
     assert "  nomap: u64s_map *  the map is NULL (u64s_map * 0x0)" in lines
 
