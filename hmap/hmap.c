@@ -963,6 +963,7 @@ again:;
 	if (growing(h) && !growWork(h, bucket))
 		goto done;
 	bmap *b = bucket_at(h, h->buckets, bucket);
+	prefetch_bucket(b);
 	uint8_t top = tophash(hash);
 
 	/*
