@@ -85,11 +85,6 @@ void delete_entry(struct tracer *T, struct thread *t, struct user_regs_struct *r
 	uint64_t map = current_map(T);
 	if (!map || regs->rdi != map || T->del.active || !key_at(T, regs->rsi))
 		return;
-	if (!T->map_addr) {
-		char err[512];
-		T->map_addr = map;
-		(void)err;
-	}
 	struct delete_run *d = &T->del;
 	memset(d, 0, sizeof *d);
 	d->tid = t->tid;

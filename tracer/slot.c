@@ -65,8 +65,6 @@ static uint64_t buckets_now(struct tracer *T)
 	return hdr_read(&T->mem, &T->layout, T->map_addr, &h) ? h.buckets : 0;
 }
 
-static uint64_t last_buckets;
-
 /* Looks the key up again; a move event and re-arming when it moved. */
 static void relocate(struct tracer *T, struct thread *t, bool force_arm)
 {
@@ -86,7 +84,7 @@ static void relocate(struct tracer *T, struct thread *t, bool force_arm)
 		T->loc.present = now.present; /* the key arrived in, or left, the watched slot */
 	} else {
 		const char *reason = !T->loc.valid && !T->loc.tail_overflow_addr ? "allocated"
-				     : b != last_buckets			  ? "growth"
+				     : b != T->last_buckets			  ? "growth"
 				     : T->loc.old && !now.old			  ? "evacuate"
 				     : T->loc.hash != now.hash			  ? "reseed"
 				     : now.present && !T->loc.present		  ? "inserted"
@@ -96,7 +94,7 @@ static void relocate(struct tracer *T, struct thread *t, bool force_arm)
 		T->loc = now;
 		force_arm |= !same_cells;
 	}
-	last_buckets = b;
+	T->last_buckets = b;
 	if (force_arm) {
 		slot_regions(T, T->regions);
 		arm_all(T, t);
@@ -124,7 +122,7 @@ void slot_start(struct tracer *T, struct thread *current)
 	T->map_addr = current_map(T);
 	memset(&T->loc, 0, sizeof T->loc);
 	if (T->map_addr) {
-		last_buckets = buckets_now(T);
+		T->last_buckets = buckets_now(T);
 		if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &T->loc) == 0 &&
 		    (T->loc.valid || T->loc.tail_overflow_addr)) {
 			struct loc none = {0};

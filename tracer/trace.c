@@ -272,19 +272,19 @@ static int wait_trap(struct tracer *T, struct thread *t)
 			t->pending_status = st;
 			return -1;
 		}
-		if (WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0)
+		int ev = st >> 16;
+		if (ev == 0 && WSTOPSIG(st) == SIGTRAP)
 			return 0;
-		if ((st >> 16) == PTRACE_EVENT_STOP || (st >> 16) != 0) {
-			if ((st >> 16) == PTRACE_EVENT_CLONE) {
-				unsigned long msg;
-				if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) == 0)
-					thread_add(T, (pid_t)msg)->fresh = true;
-				t = thread_find(T, t->tid);
-			}
-			ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
-			continue;
+		if (ev == PTRACE_EVENT_CLONE) {
+			unsigned long msg;
+			pid_t tid = t->tid;
+			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0)
+				thread_add(T, (pid_t)msg)->fresh = true;
+			t = thread_find(T, tid); /* the table may have moved */
+		} else if (ev == 0) {
+			t->resume_sig = WSTOPSIG(st); /* a signal: delivered when the thread resumes */
 		}
-		t->resume_sig = WSTOPSIG(st); /* a signal: deliver it after the step */
+		/* Any other event stop (an interrupt of ours): the step is still to be done. */
 		ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
 	}
 }
@@ -701,10 +701,9 @@ int tracer_run(struct tracer *T)
 	T->dbg = dbg_open(T->pid, err, sizeof err);
 	if (!T->dbg)
 		fatal_setup(T, "%s", err);
-	if (T->opt.stack || T->opt.mode == MODE_DELETE || true) {
-		T->unw_ops = &unwind_libunwind;
-		T->unw = T->unw_ops->init(T->dbg);
-	}
+	/* The unwinder names the operation of writes made outside map functions, and gives -s. */
+	T->unw_ops = &unwind_libunwind;
+	T->unw = T->unw_ops->init(T->dbg);
 	if (session_setup(T) != 0)
 		fatal_setup(T, "setup failed");
 	T->setup_done = true;

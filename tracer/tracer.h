@@ -134,7 +134,8 @@ struct tracer {
 
 	/* slot mode */
 	uint64_t map_addr; /* 0 until the map exists */
-	struct loc loc;
+	struct loc loc;    /* the followed slot, as last looked up */
+	uint64_t last_buckets; /* the buckets pointer at that lookup */
 
 	/* delete mode */
 	struct delete_run del;
