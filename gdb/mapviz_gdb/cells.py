@@ -103,7 +103,7 @@ class CellCodec:
 
 def codecs(layout):
     """(key codec, elem codec) of a layout, cached on it."""
-    pair = getattr(layout, "_codecs", None)
+    pair = layout._codecs
     if pair is None:
         pair = (CellCodec(layout.key_type, layout.indirect_key, layout.hash_kind == "string"),
                 CellCodec(layout.elem_type, layout.indirect_elem))

@@ -68,8 +68,6 @@ class MapvizCommand(gdb.Command):
     NAME = None
     SUMMARY = None   # one line for `help mapviz`
     PARSER = None
-    # Positional arguments that are expressions (completed as such).
-    EXPRESSION_ARGS = 1
 
     def __init__(self):
         # GDB shows the first line in `help mapviz`, the whole text in `help mapviz NAME`.

@@ -91,7 +91,6 @@ def render_ls():
 class LsCommand(MapvizCommand):
     NAME = "ls"
     SUMMARY = "List the map types and the map variables of the program."
-    EXPRESSION_ARGS = 0
     PARSER = Parser("ls", "List the map types of the program (read from the hmap_types section of each\n"
                     "loaded file) and the global and static variables that are maps (with their\n"
                     "count and B when a process or core is there).")

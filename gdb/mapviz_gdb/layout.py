@@ -33,6 +33,7 @@ class MapLayout:
         self.indirect_elem = indirect_elem
         self.hash_kind = hash_kind        # "bytes" or "string"
         self.problems = problems          # descriptor/DWARF disagreements, one line each
+        self._codecs = None               # (key, elem) CellCodecs, made by cells.codecs()
 
     def key_offset(self, slot):
         return self.keys_offset + slot * self.key_cell

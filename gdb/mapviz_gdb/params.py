@@ -81,10 +81,17 @@ def max_buckets():
 
 
 def register():
+    # Keep the user's settings when the extension is sourced again (the module is new
+    # then); read them before the prefix commands are made again, which drops them.
+    old = {}
+    for key, name in (("color", "mapviz color"), ("max_buckets", "mapviz max-buckets")):
+        try:
+            old[key] = gdb.parameter(name)
+        except (gdb.error, RuntimeError):
+            pass
     SetMapviz()
     ShowMapviz()
-    old = {k: p.value for k, p in _params.items()}
     _params["color"] = ColorParameter()
     _params["max_buckets"] = MaxBucketsParameter()
-    for k, v in old.items():  # keep the user's settings when the extension is reloaded
-        _params[k].value = v
+    for key, value in old.items():
+        _params[key].value = value

@@ -59,3 +59,11 @@ def test_auto_loaded_from_the_binary():
     out = proc.stdout.decode()
     assert re.search(r"Yes\s+\S*gdb/mapviz.py", out), out
     assert "map types (4):" in out
+
+
+def test_sourcing_again_reloads_and_keeps_settings(maps_run):
+    out = maps_run(["set mapviz max-buckets 2", f"source {ROOT / 'gdb' / 'mapviz.py'}", "show mapviz max-buckets",
+                    "print u64s->h.count", "mapviz show u64s --summary"])
+    assert out[2] == "mapviz draws at most 2 buckets"
+    assert out[3] == "$1 = 85"
+    assert "count 85 agrees with the 85 live entries" in out[4]

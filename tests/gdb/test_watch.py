@@ -67,3 +67,11 @@ def test_watch_of_an_absent_key_watches_where_it_would_go(tmp_path):
     assert re.search(r"watching key 77: bucket \d overflow 0 slot \d \(absent: where an insert would put it\)", out[0])
     assert out[1] == "removed 4 watchpoints"
     assert out[2] == "mapviz: nothing is watched"
+
+
+def test_debug_registers_per_region(maps_run):
+    # GDB splits a watched region into aligned 8/4/2/1-byte pieces, one debug register each.
+    out = maps_run(["python import mapviz_gdb.cmd_watch as w; "
+                    "print([w.registers_needed(a, n) for a, n in ((0x1000, 8), (0x1004, 8), (0x1001, 1), "
+                    "(0x1003, 8), (0x1008, 4), (0x1006, 4))])"])
+    assert out[0] == "[1, 2, 1, 4, 1, 2]"
