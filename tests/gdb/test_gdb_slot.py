@@ -1,7 +1,7 @@
 """mapviz slot: hash, tophash, bucket and the cell addresses the program itself reports."""
 import re
 
-from conftest import tophash
+from gdbtest import tophash
 
 
 def expect_found(text, e, B):

@@ -1,7 +1,7 @@
 """mapviz show: exact lines built from the fixture's ground truth."""
 import re
 
-from conftest import tophash
+from gdbtest import tophash
 
 ELEMS_OFFSET, BUCKET_SIZE = 72, 144  # struct u64s_map_bucket, as the layout line says
 

@@ -2,7 +2,7 @@
 import re
 import subprocess
 
-from conftest import ROOT, fixture_path, gdb_env
+from gdbtest import ROOT, fixture_path, gdb_env
 
 
 def test_ls_lists_types_and_map_variables(maps_run):

@@ -1,5 +1,5 @@
 """Post-mortem: every command but watch gives the same output from a core file."""
-from conftest import fixture_path, run_gdb
+from gdbtest import fixture_path, run_gdb
 
 COMMANDS = ["print *u64s", "print *growing", "mapviz show growing --limit 6", "mapviz show u64s --summary",
             "mapviz slot growing 1005", "mapviz slot u64s 42", "mapviz slot names fig", "mapviz ls",

@@ -6,7 +6,7 @@ more than 400 kB.
 """
 import re
 
-from conftest import fixture_path, run_gdb
+from gdbtest import fixture_path, run_gdb
 
 HERE = __import__("pathlib").Path(__file__).resolve().parent
 

@@ -3,7 +3,7 @@ import subprocess
 
 import xxhash
 
-from conftest import fixture_path
+from gdbtest import fixture_path
 
 
 def test_xxhash_agrees_with_hmap_hash():

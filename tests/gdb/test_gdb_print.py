@@ -1,7 +1,7 @@
 """print: live entries only, each once, also mid-growth; the ways Go's printer is wrong."""
 import re
 
-from conftest import run_gdb, fixture_path
+from gdbtest import run_gdb, fixture_path
 
 GROWTH_MAPS = ["u64s", "growing", "samesize"]
 

@@ -1,7 +1,7 @@
 """mapviz watch: decoded writes to one key's slot, across a delete, a re-insert and growth."""
 import re
 
-from conftest import fixture_path, run_gdb, tophash
+from gdbtest import fixture_path, run_gdb, tophash
 
 def in_op(op):
     """The writing function and line: the map operation itself, or a function inside it."""

@@ -1,5 +1,5 @@
 """Errors are one line starting with "mapviz:"; usage and help come from argparse."""
-from conftest import fixture_path, run_gdb
+from gdbtest import fixture_path, run_gdb
 
 
 def test_error_lines(maps_run):
