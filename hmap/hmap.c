@@ -137,6 +137,9 @@ static void init_seed_mode(void)
 			mode = 2;
 		}
 	}
+	/* Said once per process (threads racing here may each say it: harmless). */
+	if (mode == 1 && s && *s && !__atomic_load_n(&seed_mode, __ATOMIC_ACQUIRE))
+		fprintf(stderr, "hmap: HMAP_SEED=%s is not a number; seeds are random\n", s);
 	__atomic_store_n(&seed_mode, mode, __ATOMIC_RELEASE);
 }
 

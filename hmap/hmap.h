@@ -27,7 +27,10 @@
  *   bool   NAME_iter_next(NAME_iter *it, KEY *k, ELEM *v);   k, v may be NULL
  *
  * A NULL map behaves as Go's nil map: length 0, every key absent, delete does
- * nothing, and put aborts. HMAP_DEFINE may appear in several translation units
+ * nothing, and put aborts. Memory that a live iterator might still read (an
+ * old bucket array, a deleted indirect key or elem) is freed when the last
+ * iteration ends; an iteration left before NAME_iter_next returned false
+ * counts as live until the map is cleared or freed. HMAP_DEFINE may appear in several translation units
  * for the same NAME: everything it defines is static.
  *
  * The generic engine underneath (hmap_make, hmap_access, ...) is what tools

@@ -283,7 +283,10 @@ static void test_reseed_when_empty(void)
 	for (uint64_t k = 0; k < 100; k++)
 		CHECK(counts_delete(m, k), "delete failed");
 	const char *fixed = getenv("HMAP_SEED");
+	char *end = NULL;
 	if (fixed && *fixed)
+		strtoull(fixed, &end, 0);
+	if (end && *end == '\0')
 		CHECK(m->h.hash0 == (uint32_t)strtoull(fixed, NULL, 0), "HMAP_SEED=%s, but hash0 is %#x",
 		      fixed, m->h.hash0);
 	else

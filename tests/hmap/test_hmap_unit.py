@@ -51,6 +51,13 @@ def test_leak_sanitizer_is_on():
     assert "hmap_make" in r.stderr
 
 
+def test_bad_hmap_seed_is_said_and_seeds_are_random():
+    r = run([HMAP_TEST, "reseed_when_empty"], seed="12abc")
+    assert r.returncode == 0, r.stderr
+    assert "hmap: HMAP_SEED=12abc is not a number; seeds are random\n" in r.stderr
+    assert r.stderr.count("HMAP_SEED") == 1
+
+
 def test_unknown_case_is_one_line_error():
     r = run([HMAP_TEST, "no_such_case"])
     assert r.returncode == 2
