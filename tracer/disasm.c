@@ -3,6 +3,7 @@
 #include "disasm.h"
 
 #include <capstone/capstone.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,22 @@ static void fill(const cs_insn *in, struct insn_info *out)
 		out->mem_size = strstr(in->op_str, "{%k") ? 0 : op->size;
 		if ((op->access & CS_AC_WRITE) && !compares_only(in->mnemonic))
 			out->writes_mem = true;
+	}
+	/* mov REG|IMM -> MEM: the value stored is the source's (movs, movz..., movsx... are not). */
+	if (out->writes_mem && x->op_count == 2 && strncmp(in->mnemonic, "mov", 3) == 0 &&
+	    strncmp(in->mnemonic, "movs", 4) != 0 && strncmp(in->mnemonic, "movz", 4) != 0 &&
+	    out->mem_size && out->mem_size <= 8) {
+		for (int i = 0; i < 2; i++) {
+			const cs_x86_op *op = &x->operands[i];
+			if (op->type == X86_OP_REG) {
+				out->store_src_known = true;
+				out->store_src_reg = op->reg;
+			} else if (op->type == X86_OP_IMM) {
+				out->store_src_known = true;
+				out->store_src_is_imm = true;
+				out->store_src_imm = op->imm;
+			}
+		}
 	}
 }
 
@@ -176,29 +193,74 @@ bool disasm_at(struct disasm *d, uint64_t addr, struct insn_info *out)
 	return true;
 }
 
+/* The general registers by the names of their widths: 64, 32, 16 and low 8 bits. */
+static const struct gpr {
+	int r64, r32, r16, r8;
+	size_t off;
+} gprs[] = {
+#define GPR(q, d, w, b, field) {X86_REG_##q, X86_REG_##d, X86_REG_##w, X86_REG_##b, \
+				 offsetof(struct user_regs_struct, field)}
+	GPR(RAX, EAX, AX, AL, rax),	GPR(RBX, EBX, BX, BL, rbx),	GPR(RCX, ECX, CX, CL, rcx),
+	GPR(RDX, EDX, DX, DL, rdx),	GPR(RSI, ESI, SI, SIL, rsi),	GPR(RDI, EDI, DI, DIL, rdi),
+	GPR(RBP, EBP, BP, BPL, rbp),	GPR(RSP, ESP, SP, SPL, rsp),	GPR(R8, R8D, R8W, R8B, r8),
+	GPR(R9, R9D, R9W, R9B, r9),	GPR(R10, R10D, R10W, R10B, r10), GPR(R11, R11D, R11W, R11B, r11),
+	GPR(R12, R12D, R12W, R12B, r12), GPR(R13, R13D, R13W, R13B, r13), GPR(R14, R14D, R14W, R14B, r14),
+	GPR(R15, R15D, R15W, R15B, r15),
+#undef GPR
+};
+
+/* The value of register reg as its name reads it (eax: the low 32 bits of rax; ah: bits 8-15). */
 static bool reg_value(int reg, const struct user_regs_struct *r, uint64_t next_pc, uint64_t *v)
 {
-	switch (reg) {
-	case X86_REG_INVALID: *v = 0; return true;
-	case X86_REG_RAX: *v = r->rax; return true;
-	case X86_REG_RBX: *v = r->rbx; return true;
-	case X86_REG_RCX: *v = r->rcx; return true;
-	case X86_REG_RDX: *v = r->rdx; return true;
-	case X86_REG_RSI: *v = r->rsi; return true;
-	case X86_REG_RDI: *v = r->rdi; return true;
-	case X86_REG_RBP: *v = r->rbp; return true;
-	case X86_REG_RSP: *v = r->rsp; return true;
-	case X86_REG_R8: *v = r->r8; return true;
-	case X86_REG_R9: *v = r->r9; return true;
-	case X86_REG_R10: *v = r->r10; return true;
-	case X86_REG_R11: *v = r->r11; return true;
-	case X86_REG_R12: *v = r->r12; return true;
-	case X86_REG_R13: *v = r->r13; return true;
-	case X86_REG_R14: *v = r->r14; return true;
-	case X86_REG_R15: *v = r->r15; return true;
-	case X86_REG_RIP: *v = next_pc; return true;
-	default: return false;
+	if (reg == X86_REG_INVALID) {
+		*v = 0;
+		return true;
 	}
+	if (reg == X86_REG_RIP) {
+		*v = next_pc;
+		return true;
+	}
+	static const struct {
+		int reg;
+		size_t off;
+	} high[] = {
+		{X86_REG_AH, offsetof(struct user_regs_struct, rax)},
+		{X86_REG_BH, offsetof(struct user_regs_struct, rbx)},
+		{X86_REG_CH, offsetof(struct user_regs_struct, rcx)},
+		{X86_REG_DH, offsetof(struct user_regs_struct, rdx)},
+	};
+	for (size_t i = 0; i < sizeof high / sizeof high[0]; i++)
+		if (high[i].reg == reg) {
+			*v = (*(const unsigned long long *)((const char *)r + high[i].off) >> 8) & 0xff;
+			return true;
+		}
+	for (size_t i = 0; i < sizeof gprs / sizeof gprs[0]; i++) {
+		uint64_t full = *(const unsigned long long *)((const char *)r + gprs[i].off);
+		if (reg == gprs[i].r64)
+			*v = full;
+		else if (reg == gprs[i].r32)
+			*v = full & 0xffffffffu;
+		else if (reg == gprs[i].r16)
+			*v = full & 0xffff;
+		else if (reg == gprs[i].r8)
+			*v = full & 0xff;
+		else
+			continue;
+		return true;
+	}
+	return false;
+}
+
+bool disasm_store_value(const struct insn_info *insn, const struct user_regs_struct *regs,
+			uint64_t *value)
+{
+	if (!insn->store_src_known)
+		return false;
+	if (insn->store_src_is_imm) {
+		*value = (uint64_t)insn->store_src_imm;
+		return true;
+	}
+	return reg_value(insn->store_src_reg, regs, insn->addr + insn->len, value);
 }
 
 bool disasm_mem_addr(const struct insn_info *insn, const struct user_regs_struct *regs,

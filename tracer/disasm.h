@@ -22,6 +22,11 @@ struct insn_info {
 	int base, index, scale;
 	int64_t disp;
 	unsigned mem_size;
+	/* A plain store (mov of a general register or an immediate to memory): its source. */
+	bool store_src_known;
+	bool store_src_is_imm;
+	int store_src_reg;
+	int64_t store_src_imm;
 };
 
 /* Reads code as the program sees it (breakpoint bytes already undone). */
@@ -40,5 +45,10 @@ bool disasm_at(struct disasm *d, uint64_t addr, struct insn_info *out);
  * instructions that do not change their own address registers). */
 bool disasm_mem_addr(const struct insn_info *insn, const struct user_regs_struct *regs,
 		     uint64_t *addr);
+
+/* The value a plain store wrote (low mem_size bytes), from the registers as they are after
+ * it ran (a store does not change its source); false when insn is not one. */
+bool disasm_store_value(const struct insn_info *insn, const struct user_regs_struct *regs,
+			uint64_t *value);
 
 #endif

@@ -178,12 +178,17 @@ void report_region_hit(struct tracer *T, struct thread *t, const struct user_reg
 {
 	uint8_t now[8];
 	unsigned len = r->w.len;
-	if (!mem_read(&T->mem, r->w.addr, now, len))
-		return;
 	struct code_loc code;
 	struct insn_info insn;
 	bool have;
 	code_of(T, regs->rip, false, &code, &insn, &have);
+	/* A plain store that covers the region exactly says what it wrote: no memory read. */
+	uint64_t target, stored;
+	if (have && insn.mem_size == len && disasm_mem_addr(&insn, regs, &target) &&
+	    target == r->w.addr && disasm_store_value(&insn, regs, &stored))
+		memcpy(now, &stored, len);
+	else if (!mem_read(&T->mem, r->w.addr, now, len))
+		return;
 	/* The bytes the instruction touched: its memory operand when the registers still give
 	 * it (so a write of the same value is seen too), else the bytes that changed. */
 	uint64_t lo = r->w.addr, hi = r->w.addr + len, a;
