@@ -4,6 +4,7 @@ their values, a struct NAME_bucket per map type with the real key and elem
 types, descriptors in the hmap_types section that agree with DWARF, every map
 pointing at its descriptor, and the .debug_gdb_scripts entry naming mapviz.py."""
 import json
+import pathlib
 import struct
 import subprocess
 
@@ -41,7 +42,7 @@ MAP_TYPES = {
 @pytest.fixture(scope="module")
 def layout():
     r = subprocess.run(["gdb", "-nx", "-batch", "-iex", "set auto-load python-scripts off",
-                        "-x", str(DWARF_FIXTURE.parent.parent.parent.parent / "tests/hmap/dwarf_layout.py"),
+                        "-x", str(pathlib.Path(__file__).with_name("dwarf_layout.py")),
                         str(DWARF_FIXTURE)], capture_output=True, text=True, timeout=120)
     lines = [l for l in r.stdout.splitlines() if l.startswith("MAPVIZ-LAYOUT ")]
     assert len(lines) == 1, f"gdb printed no layout:\n{r.stdout}\n{r.stderr}"
