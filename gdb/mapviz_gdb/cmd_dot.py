@@ -4,7 +4,6 @@ import html
 from . import layout as layouts
 from .cells import codecs
 from .cli import MapvizCommand, Parser
-from .consts import consts
 from .describe import growth_line, header_line
 from .errors import MapvizError
 from .params import max_buckets
@@ -20,7 +19,7 @@ def _e(text):
 
 def _bucket_node(ref, view, b, node_id):
     """One bucket as an HTML-like table: a title row, then slot | tophash | key | elem."""
-    c = consts()
+    c = ref.layout.consts
     lay = ref.layout
     kc, ec = codecs(lay)
     title = f"{'old ' if view.old else ''}bucket {view.index}" + (f" overflow {b.depth}" if b.depth else "")

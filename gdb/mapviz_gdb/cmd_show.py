@@ -4,7 +4,6 @@ import collections
 from . import layout as layouts
 from .cells import codecs
 from .cli import MapvizCommand, Parser, integer
-from .consts import consts
 from .describe import growth_line, header_line, layout_line
 from .errors import MapvizError
 from .hashing import bucket_mask, tophash
@@ -31,7 +30,7 @@ class ChainRenderer:
     def __init__(self, ref, style, stats, render=True):
         self.ref = ref
         self.lay = ref.layout
-        self.c = consts()
+        self.c = ref.layout.consts
         self.style = style
         self.stats = stats
         self.render = render
@@ -107,8 +106,8 @@ class ChainRenderer:
             out.append("<live after emptyRest: lookups stop before it>")
         hv = key_hash(self.ref, self.key_codec, b.key_cell(self.lay, s))
         if hv is not None:
-            if tophash(hv) != top:
-                out.append(f"<tophash mismatch: key hashes to {tophash(hv):#04x}>")
+            if tophash(hv, self.c) != top:
+                out.append(f"<tophash mismatch: key hashes to {tophash(hv, self.c):#04x}>")
             mask = self.old_mask if old else self.new_mask
             if hv & mask != index:
                 out.append(f"<wrong bucket: key belongs in {hv & mask}>")
@@ -144,7 +143,7 @@ def count_check(h, stats):
 
 
 def summary_lines(ref, stats, complete):
-    c = consts()
+    c = ref.layout.consts
     h = ref.header
     st = stats.states
     cells = sum(st.values())

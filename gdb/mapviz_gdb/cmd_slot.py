@@ -2,7 +2,6 @@
 from . import layout as layouts
 from .cells import codecs
 from .cli import MapvizCommand, Parser
-from .consts import consts
 from .hashing import bucket_mask, tophash
 from .keys import parse_key
 from .walk import arrays, find_key, header_problems, insert_position
@@ -21,14 +20,14 @@ def cell_addresses(lay, loc):
 
 
 def render_slot(ref, key):
-    c = consts()
+    c = ref.layout.consts
     h, lay = ref.header, ref.layout
     problems = header_problems(ref)
     if problems:
         return [f"key {key.text}: " + " ".join(problems)]
     hash_, loc, marker = locate(ref, key)
     index = hash_ & bucket_mask(h.B)
-    head = f"key {key.text}: hash {hash_:#018x}, tophash {tophash(hash_):#04x}, bucket {index} of {1 << h.B}"
+    head = f"key {key.text}: hash {hash_:#018x}, tophash {tophash(hash_, c):#04x}, bucket {index} of {1 << h.B}"
     new, old = arrays(ref)
     old_evacuated = True
     if old is not None:

@@ -19,7 +19,6 @@ from . import memory
 from .cells import codecs
 from .cli import MapvizCommand, Parser
 from .cmd_slot import cell_addresses, locate
-from .consts import consts
 from .errors import MapvizError, Unreadable, one_line
 from .keys import parse_key
 from .walk import insert_position
@@ -150,7 +149,7 @@ class WatchSession:
         self.watchpoints = []
 
     def on_write(self, wp):
-        c = consts()
+        c = self.ref.layout.consts
         new = self.read(wp.region)
         old, wp.last = wp.last, new
         self.seq += 1
@@ -218,7 +217,7 @@ def _decode(session, field, raw):
         return "<unreadable>"
     n = int.from_bytes(raw, "little")
     if field == "tophash":
-        name = consts().state_name.get(n)
+        name = session.ref.layout.consts.state_name.get(n)
         return f"{n:#04x}" + (f" {name}" if name else "")
     if field == "buckets":
         return f"{n:#x}"

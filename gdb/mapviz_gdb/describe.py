@@ -1,9 +1,8 @@
 """Text shared by show, slot and ls: a map's header and layout in a line or two."""
-from .consts import consts
 
 
 def header_line(ref):
-    c = consts()
+    c = ref.layout.consts
     h = ref.header
     n = 1 << h.B if h.B < 64 else 0
     load = h.count / n if n else 0.0

@@ -3,7 +3,6 @@
 hmap hashes a key with XXH3-64 seeded with the map's hash0, over the key's
 bytes (sizeof KEY), or over a string key's bytes without its NUL.
 """
-from .consts import consts
 from .errors import MapvizError
 
 try:
@@ -18,10 +17,10 @@ def hash_bytes(data, hash0):
     return xxhash.xxh3_64_intdigest(data, seed=hash0)
 
 
-def tophash(hash_):
-    """Go's tophash: the top 8 bits, moved above the slot states."""
+def tophash(hash_, c):
+    """Go's tophash: the top 8 bits, moved above the slot states (c: the map's Consts)."""
     top = hash_ >> 56
-    mth = consts().min_top_hash
+    mth = c.min_top_hash
     return top + mth if top < mth else top
 
 

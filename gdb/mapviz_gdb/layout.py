@@ -18,7 +18,7 @@ class MapLayout:
 
     def __init__(self, name, key_type, elem_type, bucket_size, tophash_offset, keys_offset,
                  elems_offset, overflow_offset, key_cell, elem_cell, indirect_key,
-                 indirect_elem, hash_kind, problems):
+                 indirect_elem, hash_kind, problems, c):
         self.name = name                  # the map type's name: counts_map
         self.key_type = key_type          # gdb.Type of KEY (what an indirect cell points to)
         self.elem_type = elem_type        # gdb.Type of ELEM
@@ -33,6 +33,7 @@ class MapLayout:
         self.indirect_elem = indirect_elem
         self.hash_kind = hash_kind        # "bytes" or "string"
         self.problems = problems          # descriptor/DWARF disagreements, one line each
+        self.consts = c                   # Consts: slot states, flags, sizes of this map's design
         self._codecs = None               # (key, elem) CellCodecs, made by cells.codecs()
 
     def key_offset(self, slot):
@@ -47,8 +48,9 @@ class MapHeader:
 
     FIELDS = ("count", "flags", "B", "noverflow", "hash0", "buckets", "oldbuckets", "nevacuate", "type")
 
-    def __init__(self, addr, values):
+    def __init__(self, addr, values, c):
         self.addr = addr
+        self.consts = c
         for f in self.FIELDS:
             setattr(self, f, values[f])
 
@@ -56,7 +58,7 @@ class MapHeader:
         return self.oldbuckets != 0
 
     def same_size_grow(self):
-        return bool(self.flags & consts().flags["sameSizeGrow"])
+        return bool(self.flags & self.consts.flags["sameSizeGrow"])
 
     def old_B(self):
         return self.B if self.same_size_grow() else self.B - 1
@@ -143,7 +145,7 @@ class HmapDwarfProvider:
     def read_header(self, addr):
         htype = gdb.lookup_type("struct hmap")
         fields = _struct_fields(htype)
-        return MapHeader(addr, _decode_struct(memory.read(addr, htype.sizeof), fields, MapHeader.FIELDS))
+        return MapHeader(addr, _decode_struct(memory.read(addr, htype.sizeof), fields, MapHeader.FIELDS), consts())
 
     def layout(self, descriptor_addr, bucket_type):
         """The MapLayout for a map whose type field is descriptor_addr. The descriptor is
@@ -224,7 +226,7 @@ class HmapDwarfProvider:
         return MapLayout(name, key_type, elem_type, dwarf["bucketsize"], dwarf["tophash_offset"],
                          dwarf["keys_offset"], dwarf["elems_offset"], dwarf["overflow_offset"],
                          dwarf["keysize"], dwarf["elemsize"], indirect_key, indirect_elem, hash_kind,
-                         problems)
+                         problems, c)
 
 
 def decode_descriptor(raw):

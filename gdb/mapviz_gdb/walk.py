@@ -9,7 +9,6 @@ import bisect
 
 from . import memory
 from .cells import codecs
-from .consts import consts
 from .errors import Unreadable
 from .hashing import bucket_mask, hash_bytes, tophash
 
@@ -29,7 +28,7 @@ class Bucket:
 
     def tophash(self, lay):
         off = lay.tophash_offset
-        return self.raw[off:off + consts().bucket_cnt]
+        return self.raw[off:off + lay.consts.bucket_cnt]
 
     def overflow(self, lay):
         return memory.u64(self.raw, lay.overflow_offset)
@@ -171,8 +170,8 @@ def live_entries(ref):
     its old bucket is not yet evacuated, walk the old chain, keeping only the
     keys that will move to i; otherwise walk new bucket i's chain.
     """
-    c = consts()
     lay = ref.layout
+    c = lay.consts
     h = ref.header
     for p in header_problems(ref):
         yield None, p
@@ -240,15 +239,15 @@ def find_key(ref, hash_, matches):
     walks the chain, comparing keys where the tophash matches, and stops at
     the first emptyRest.
     """
-    c = consts()
     lay, h = ref.layout, ref.header
+    c = lay.consts
     problems = header_problems(ref)
     if problems:
         return None, problems[0]
     new, old = arrays(ref)
     if new is None:
         return None, None
-    top = tophash(hash_)
+    top = tophash(hash_, c)
     index, array, in_old = hash_ & bucket_mask(h.B), new, False
     try:
         if old is not None:
@@ -276,8 +275,8 @@ def insert_position(ref, hash_):
     """Where an insert of an absent key would go without growth work:
     (bucket index, Bucket, slot) of the first empty cell of its new chain, slot None
     when the chain is full (a new overflow bucket), or None with a marker."""
-    c = consts()
     lay, h = ref.layout, ref.header
+    c = lay.consts
     new, _ = arrays(ref)
     if new is None:
         return None, None
