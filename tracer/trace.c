@@ -21,7 +21,8 @@
 #define PTRACE_EVENT_STOP 128
 #endif
 
-#define SEIZE_OPTIONS (PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC)
+#define SEIZE_OPTIONS \
+	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
 volatile sig_atomic_t tracer_interrupted;
 
@@ -256,6 +257,35 @@ bool read_code(void *ctx, uint64_t addr, void *buf, size_t len)
 	return true;
 }
 
+/*
+ * A process the program forked is not traced: it got a copy of the breakpoint
+ * bytes (the kernel copies no debug registers), so the bytes are restored in
+ * it and it is let go. A vfork child shares the parent's memory until it
+ * execs: nothing to restore there, or the parent would lose its breakpoints.
+ */
+static void release_child(struct tracer *T, pid_t parent, int ev)
+{
+	unsigned long msg;
+	if (ptrace(PTRACE_GETEVENTMSG, parent, 0, &msg) != 0)
+		return;
+	pid_t child = (pid_t)msg;
+	bool stopped = false;
+	for (int i = 0; i < T->nearly; i++)
+		if (T->early[i] == child) {
+			stopped = true; /* its first stop came before this event */
+			T->early[i] = T->early[--T->nearly];
+			break;
+		}
+	int st;
+	while (!stopped && waitpid(child, &st, __WALL) < 0 && errno == EINTR)
+		;
+	struct mem cm = {.pid = child, .fd = -1};
+	for (int i = 0; ev == PTRACE_EVENT_FORK && i < T->nbps; i++)
+		if (T->bps[i].inserted)
+			mem_poke_byte(&cm, T->bps[i].addr, T->bps[i].orig, NULL);
+	ptrace(PTRACE_DETACH, child, 0, 0);
+}
+
 /* Waits for one stop of tid, keeping signals for later delivery. */
 static int wait_trap(struct tracer *T, struct thread *t)
 {
@@ -281,6 +311,8 @@ static int wait_trap(struct tracer *T, struct thread *t)
 			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0)
 				thread_add(T, (pid_t)msg)->fresh = true;
 			t = thread_find(T, tid); /* the table may have moved */
+		} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
+			release_child(T, t->tid, ev);
 		} else if (ev == 0) {
 			t->resume_sig = WSTOPSIG(st); /* a signal: delivered when the thread resumes */
 		}
@@ -506,6 +538,8 @@ static int take_queued_sigtrap(struct tracer *T, struct thread *t)
 			unsigned long msg;
 			if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) == 0)
 				T->pending_clone = (pid_t)msg;
+		} else if ((st >> 16) == PTRACE_EVENT_FORK || (st >> 16) == PTRACE_EVENT_VFORK) {
+			release_child(T, t->tid, st >> 16);
 		}
 		if (ptrace(PTRACE_CONT, t->tid, 0, 0) != 0)
 			return -1;
@@ -637,6 +671,15 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 	if (!WIFSTOPPED(st))
 		return;
 	if (!t) {
+		char task[64];
+		snprintf(task, sizeof task, "/proc/%d/task/%d", (int)T->pid, (int)tid);
+		if (access(task, F_OK) != 0) {
+			/* A forked child's first stop, before its parent's fork event: keep it
+			 * stopped until release_child sees that event. */
+			if (T->nearly < (int)(sizeof T->early / sizeof T->early[0]))
+				T->early[T->nearly++] = tid;
+			return;
+		}
 		t = thread_add(T, tid); /* a new thread reported before its parent's clone event */
 		t->fresh = true;
 	}
@@ -648,6 +691,8 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 			thread_add(T, (pid_t)msg)->fresh = true;
 			t = thread_find(T, tid);
 		}
+	} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
+		release_child(T, tid, ev);
 	} else if (ev == PTRACE_EVENT_STOP) {
 		if (t->fresh) {
 			/* Registers are per thread and not inherited: arm it before it runs. */

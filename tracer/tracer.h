@@ -147,6 +147,8 @@ struct tracer {
 	int nqueued;
 
 	pid_t pending_clone; /* a thread created while detaching */
+	pid_t early[16];     /* forked children whose first stop came before the fork event */
+	int nearly;
 
 	bool done;    /* tracee gone */
 	bool detach;  /* leave now (-n reached or signal) */

@@ -165,3 +165,14 @@ def test_stack_with_each_event(trace):
     elem = [e for e in t.of("write") if e["field"] == "elem"][0]
     funcs = [f["func"] for f in elem["stack"]]
     assert elem["op"] == "delete" and "hmap_delete" in funcs[:2], funcs
+
+
+def test_forked_child_runs_free_of_breakpoints(trace):
+    """A child forked while hmap_delete holds a breakpoint byte gets its own copy of the
+    code: the byte is restored in the child, which deletes and exits normally."""
+    t = trace(["-m", "chain", "-k", "42", "-e", "delete"], [FIXTURES / "chain", "fork"])
+    assert t.rc == 0, t.stderr
+    assert "child: exit 7" in t.stdout and "parent deleted 1" in t.stdout
+    # Only the parent's delete is traced (the child is not).
+    assert {e["tid"] for e in t.of("write")} == {t.events[0]["pid"]}
+    assert [e["decoded"] for e in t.of("write") if e["field"] == "tophash"][0] == "emptyOne"
