@@ -32,8 +32,14 @@ struct arch_watch_ops {
 	int (*set)(pid_t tid, const struct watch *w);
 	/* Disables every watch register of tid and clears the hit status. 0 or -errno. */
 	int (*clear)(pid_t tid);
-	/* Which slots fired since the last call (a bit per slot); clears the status. 0 or -errno. */
-	int (*take_hits)(pid_t tid, unsigned *mask);
+	/* Which slots the status says fired (a bit per slot). 0 or -errno. */
+	int (*read_hits)(pid_t tid, unsigned *mask);
+	/* Clears the status. 0 or -errno. */
+	int (*clear_hits)(pid_t tid);
+	/* True when the OS starts the status afresh at each debug trap, so that after a watch
+	 * trap it names only that trap's slots without being cleared (it still shows them at a
+	 * later trap of another kind, such as a breakpoint or a signal). */
+	bool (*hits_fresh_each_trap)(void);
 	/* Reads the enabled slots back from the thread (a bit per enabled slot). 0 or -errno. */
 	int (*enabled)(pid_t tid, unsigned *mask);
 };

@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
@@ -98,14 +100,34 @@ static int x86_clear(pid_t tid)
 	return rc;
 }
 
-static int x86_take_hits(pid_t tid, unsigned *mask)
+static int x86_read_hits(pid_t tid, unsigned *mask)
 {
 	uint64_t dr6;
 	int rc = peek_dr(tid, 6, &dr6);
 	if (rc)
 		return rc;
 	*mask = dr6 & 0xf;
-	return *mask ? poke_dr(tid, 6, 0) : 0;
+	return 0;
+}
+
+static int x86_clear_hits(pid_t tid) { return poke_dr(tid, 6, 0); }
+
+/*
+ * The DR6 that ptrace shows is the kernel's per-thread copy. Since Linux 5.11
+ * it is started afresh at each debug exception (thread.virtual_dr6, with only
+ * the single-step bit carried over); before, the B0-B3 bits piled up until a
+ * debugger cleared them, as in the hardware register.
+ */
+static bool x86_hits_fresh_each_trap(void)
+{
+	static int fresh = -1;
+	if (fresh < 0) {
+		struct utsname u;
+		unsigned major = 0, minor = 0;
+		fresh = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			(major > 5 || (major == 5 && minor >= 11));
+	}
+	return fresh;
 }
 
 static int x86_enabled(pid_t tid, unsigned *mask)
@@ -126,6 +148,8 @@ const struct arch_watch_ops arch_watch_x86_64 = {
 	.nslots = 4,
 	.set = x86_set,
 	.clear = x86_clear,
-	.take_hits = x86_take_hits,
+	.read_hits = x86_read_hits,
+	.clear_hits = x86_clear_hits,
+	.hits_fresh_each_trap = x86_hits_fresh_each_trap,
 	.enabled = x86_enabled,
 };

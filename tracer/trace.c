@@ -499,6 +499,13 @@ static void attach(struct tracer *T, pid_t pid)
 
 /* ---- leaving ---- */
 
+/* Whether thread tid's SIGTRAP came from a debug register (siginfo TRAP_HWBKPT). */
+static bool trap_is_watch(pid_t tid)
+{
+	siginfo_t si;
+	return ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 && si.si_code == TRAP_HWBKPT;
+}
+
 /* Whether SIGTRAP is queued for thread tid and not yet reported (/proc/PID/task/TID/status). */
 static bool sigtrap_queued(pid_t pid, pid_t tid)
 {
@@ -583,14 +590,13 @@ static void detach_all(struct tracer *T)
 		t->has_pending = false;
 		if (trap) {
 			struct user_regs_struct regs;
-			unsigned mask = 0;
 			struct bp *b = NULL;
 			if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0)
 				b = bp_at(T, regs.rip - 1);
 			if (b && b->inserted) {
 				regs.rip = b->addr;
 				ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
-			} else if (T->arch->take_hits(t->tid, &mask) == 0 && !mask) {
+			} else if (!trap_is_watch(t->tid)) {
 				t->resume_sig = SIGTRAP; /* the program's own */
 			}
 		}
@@ -614,14 +620,48 @@ static void detach_all(struct tracer *T)
 
 /* ---- the loop ---- */
 
+/* Whether the instruction before the trap pc touches one of the regions in mask: what any
+ * watch trap shows, and what a stale status at some other trap almost never does. */
+static bool hit_plausible(struct tracer *T, struct thread *t, unsigned mask,
+			  const struct user_regs_struct *regs)
+{
+	const struct region *r = t->local_watch ? T->del_regions : T->regions;
+	struct code_loc code;
+	struct insn_info insn;
+	bool have;
+	uint64_t a;
+	code_of(T, regs->rip, false, &code, &insn, &have);
+	if (!have || !insn.mem_size || !disasm_mem_addr(&insn, regs, &a))
+		return false;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
+		if ((mask & (1u << i)) && r[i].role != ROLE_NONE && a < r[i].w.addr + r[i].w.len &&
+		    a + insn.mem_size > r[i].w.addr)
+			return true;
+	return false;
+}
+
+/*
+ * A SIGTRAP: a watch hit, one of our breakpoints, or the program's own. The
+ * debug status is read first; where the OS starts it afresh at each debug
+ * trap it is not cleared (one write less per hit), and a status left from an
+ * earlier hit is told apart at the other kinds of trap: a breakpoint address
+ * behind pc, or a pc that does not follow an access to the region, is checked
+ * with the signal's own code.
+ */
 static void handle_trap(struct tracer *T, struct thread *t)
 {
 	unsigned mask = 0;
-	int rc = T->arch->take_hits(t->tid, &mask);
 	struct user_regs_struct regs;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0)
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0 || T->arch->read_hits(t->tid, &mask) != 0)
 		return; /* gone */
-	if (rc == 0 && mask) {
+	bool fresh = T->arch->hits_fresh_each_trap();
+	if (mask && !fresh)
+		T->arch->clear_hits(t->tid);
+	struct bp *bpt = bp_at(T, regs.rip - 1);
+	if (mask && fresh && ((bpt && bpt->inserted) || !hit_plausible(T, t, mask, &regs)) &&
+	    !trap_is_watch(t->tid))
+		mask = 0; /* left from an earlier hit */
+	if (mask) {
 		if (t->local_watch)
 			delete_hit(T, t, mask, &regs);
 		else

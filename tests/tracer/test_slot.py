@@ -110,3 +110,13 @@ def test_write_from_outside_the_library_is_foreign(trace):
     elem = [e for e in t.of("write") if e["field"] == "elem"]
     assert [(e["op"], e["decoded"]) for e in elem] == [("assign", "1"), ("foreign", "4242")]
     assert elem[1]["func"] == "main" and elem[1]["file"].endswith("chain.c")
+
+
+def test_programs_own_sigtrap_after_watch_hits_is_delivered(trace):
+    """The debug status still names the last hit when the program raises SIGTRAP itself:
+    that SIGTRAP is the program's, and reaches its handler."""
+    t = trace(["-m", "chain", "-k", "42"], [FIXTURES / "chain", "sigtrap"])
+    assert t.rc == 0, t.stderr
+    assert "got SIGTRAP: 1" in t.stdout
+    elems = [e["decoded"] for e in t.of("write") if e["field"] == "elem"]
+    assert elems == ["0", "1", "2", "3"]
