@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make bench, the GDB part: mapviz's printer and `mapviz show` against GDB's floor and libstdc++.
 
-Measured in one run, each figure the best of 3:
+Measured in one run, each figure the best of 5 rounds (3 for the cores) in which the
+commands take turns:
   floor        a trivial printer yielding N integer pairs (GDB's children protocol, nothing else)
   print        `print *big` with mapviz's printer (live entries decoded from bulk reads)
   show         `mapviz show big` with every bucket (set mapviz max-buckets unlimited)
@@ -24,8 +25,8 @@ SESSION = pathlib.Path(__file__).resolve().parent / "session.py"
 MAPVIZ = ROOT / "gdb" / "mapviz.py"
 
 
-def gdb(args, commands, core=None, timeout=1800):
-    env = dict(os.environ, HMAP_SEED="1", BENCH_COMMANDS=json.dumps(commands))
+def gdb(args, commands, core=None, timeout=1800, repeat=5):
+    env = dict(os.environ, HMAP_SEED="1", BENCH_COMMANDS=json.dumps(commands), BENCH_REPEAT=str(repeat))
     ex = ["set pagination off", "set confirm off", f"source {MAPVIZ}"]
     if core is None:
         ex += ["break break_here", "run"]
@@ -64,7 +65,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for n in (100_000, 1_000_000):
             core = make_core(n, tmp)
-            rows.append((n, "core", gdb([BUILD / "bigmap"], MAP_COMMANDS, core=core), None))
+            rows.append((n, "core", gdb([BUILD / "bigmap"], MAP_COMMANDS, core=core, repeat=3), None))
             core.unlink()
 
     for n, where, r, unordered in rows:   # every printer printed every entry

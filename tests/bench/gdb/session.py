@@ -9,7 +9,7 @@ import time
 
 import gdb
 
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 
 
 class FloorPrinter:
@@ -39,18 +39,19 @@ gdb.execute("set print repeats unlimited")
 gdb.execute("set mapviz max-buckets unlimited")
 
 
-def best(cmd):
-    """Best of REPEAT wall-clock seconds of one command, its output size and `[k] = v` count."""
-    times, size, entries = [], 0, 0
+def measure(commands):
+    """Best of REPEAT wall-clock seconds per command, its output size and `[k] = v` count.
+    Commands take turns, round after round, so a busy machine slows all of them alike."""
+    results = {name: {"seconds": float("inf"), "bytes": 0, "entries": 0} for name in commands}
     for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        out = gdb.execute(cmd, to_string=True)
-        times.append(time.perf_counter() - t0)
-        size, entries = len(out), out.count("] = ")
-    return {"seconds": min(times), "bytes": size, "entries": entries}
+        for name, cmd in commands.items():
+            t0 = time.perf_counter()
+            out = gdb.execute(cmd, to_string=True)
+            took = time.perf_counter() - t0
+            r = results[name]
+            r["seconds"] = min(r["seconds"], took)
+            r["bytes"], r["entries"] = len(out), out.count("] = ")
+    return results
 
 
-results = {}
-for name, cmd in json.loads(os.environ["BENCH_COMMANDS"]).items():
-    results[name] = best(cmd)
-print("BENCH " + json.dumps(results))
+print("BENCH " + json.dumps(measure(json.loads(os.environ["BENCH_COMMANDS"]))))
