@@ -113,7 +113,12 @@ void delete_entry(struct tracer *T, struct thread *t, struct user_regs_struct *r
 		set_region(T, &r[R_FLAGS], flags, 1, ROLE_FLAGS, 0);
 	slot_regions_for(T, &d->loc);
 	t->local_watch = true;
-	arm_thread(T, t, r);
+	unsigned got, want = 0;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
+		want |= r[i].role != ROLE_NONE ? 1u << i : 0;
+	/* Read back what the thread holds: a register that did not take is said, not hidden. */
+	if (arm_thread(T, t, r) > 0 && T->arch->enabled(t->tid, &got) == 0 && got != want)
+		note("tid %d: debug registers %#x enabled, %#x wanted", (int)t->tid, got, want);
 }
 
 void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct user_regs_struct *regs)

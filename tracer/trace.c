@@ -194,7 +194,6 @@ void arm_all(struct tracer *T, struct thread *current)
 		n++;
 		if (rc == 0)
 			continue;
-		t->armed_gen = T->gen;
 		unsigned got;
 		if (T->arch->enabled(t->tid, &got) == 0 && got == want)
 			ok++;
@@ -737,8 +736,8 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 		if (t->fresh) {
 			/* Registers are per thread and not inherited: arm it before it runs. */
 			t->fresh = false;
-			if (T->setup_done && arm_thread(T, t, T->regions) > 0)
-				t->armed_gen = T->gen;
+			if (T->setup_done)
+				arm_thread(T, t, T->regions);
 		} else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
 			/* A group-stop: stay stopped, as untraced, until SIGCONT. */
 			t->stopped = false;

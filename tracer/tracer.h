@@ -76,7 +76,6 @@ struct thread {
 	int pending_status;
 	bool fresh;        /* a new thread: arm it at its first stop */
 	int resume_sig;    /* signal to deliver when resumed */
-	unsigned armed_gen;
 	bool local_watch;  /* has delete-mode registers of its own */
 };
 
@@ -123,7 +122,7 @@ struct tracer {
 
 	/* Process-wide watches (slot mode): every thread holds these. */
 	struct region regions[ARCH_MAX_WATCH];
-	unsigned gen; /* bumped when regions change */
+	unsigned gen; /* bumped when regions change; 0 until first armed */
 
 	struct bp bps[MAX_BPS];
 	int nbps;
