@@ -99,7 +99,7 @@ class HmapDwarfProvider:
                        "overflow_offset")
 
     def __init__(self):
-        self._layouts = {}   # (bucket type name, descriptor address) -> MapLayout
+        self._layouts = {}   # (bucket type, descriptor address, descriptor bytes) -> MapLayout
 
     # ---- recognizing types (cheap: called by the pretty printer for every value) ----
 
