@@ -57,7 +57,7 @@ static void text_event(FILE *out, const struct event *e)
 	case EV_WRITE:
 	case EV_READ:
 	case EV_RACE:
-		fprintf(out, "%-8s ", e->type == EV_RACE ? "RACE" : e->op);
+		fprintf(out, "%-7s ", e->type == EV_RACE ? "RACE" : e->op); /* "delete  bucket 5", as DESIGN shows */
 		text_place(out, &e->at);
 		fprintf(out, "  %s%s ", e->field, e->type == EV_READ ? " read" : "");
 		if (e->type != EV_READ) {
@@ -86,7 +86,7 @@ static void text_event(FILE *out, const struct event *e)
 		}
 		break;
 	case EV_MOVE:
-		fprintf(out, "move     ");
+		fprintf(out, "move    ");
 		if (e->from_valid)
 			text_place(out, &e->from);
 		else
@@ -100,9 +100,9 @@ static void text_event(FILE *out, const struct event *e)
 		break;
 	case EV_EXIT:
 		if (e->exit_signal)
-			fprintf(out, "exit     killed by signal %d\n", e->exit_signal);
+			fprintf(out, "exit    killed by signal %d\n", e->exit_signal);
 		else
-			fprintf(out, "exit     status %d\n", e->exit_code);
+			fprintf(out, "exit    status %d\n", e->exit_code);
 		break;
 	}
 }
