@@ -712,28 +712,13 @@ static ALWAYS_INLINE void *access_k(struct hmap *h, const void *key, uint32_t ks
 	return cell_elem(h, elem_cell(h, b, i));
 }
 
-/*
- * A lookup is short enough that a prologue saving registers for all three
- * instances at once costs measurably: each instance is a function of its own.
- */
-static __attribute__((noinline)) void *access_fast64(struct hmap *h, const void *key) { return access_k(h, key, 8); }
-static __attribute__((noinline)) void *access_fast32(struct hmap *h, const void *key) { return access_k(h, key, 4); }
-static __attribute__((noinline)) void *access_any(struct hmap *h, const void *key) { return access_k(h, key, any_key); }
-
 void *hmap_access(struct hmap *h, const void *key)
 {
 	if (!h || h->count == 0)
 		return NULL;
 	if (h->flags & hashWriting)
 		fatal(h, "concurrent map read and map write");
-	switch (key_shape(h->type)) {
-	case 8:
-		return access_fast64(h, key);
-	case 4:
-		return access_fast32(h, key);
-	default:
-		return access_any(h, key);
-	}
+	RETURN_BY_KEY_SHAPE(h->type, access_k, h, key);
 }
 
 /* ---- growth ---- */
