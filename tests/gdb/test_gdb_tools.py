@@ -67,3 +67,11 @@ def test_sourcing_again_reloads_and_keeps_settings(maps_run):
     assert out[2] == "mapviz draws at most 2 buckets"
     assert out[3] == "$1 = 85"
     assert "count 85 agrees with the 85 live entries" in out[4]
+
+
+def test_color_auto_is_off_when_not_a_terminal_and_printer_is_listed(maps_run):
+    out = maps_run(["set mapviz color auto", "show mapviz color", "mapviz show u64s --limit 1",
+                    "info pretty-printer"])
+    assert out[1] == "mapviz colors: auto (now off)"
+    assert "\x1b[" not in out[2]
+    assert "  mapviz" in out[3].splitlines()
