@@ -114,11 +114,15 @@ static void cell_type(Dwarf_Die *cell, unsigned max_direct, Dwarf_Die *value, bo
 
 static void type_name(Dwarf_Die *t, char *buf, size_t n)
 {
-	Dwarf_Die target;
-	if (dwarf_tag(t) == DW_TAG_pointer_type && pointee(t, &target))
-		snprintf(buf, n, "%s *", dwarf_type_name(&target));
-	else
+	Dwarf_Die target, bare;
+	if (dwarf_tag(t) == DW_TAG_pointer_type && pointee(t, &target)) {
+		bool is_const = dwarf_tag(&target) == DW_TAG_const_type;
+		if (dwarf_peel(&target, &bare) && !dwarf_diename(&target))
+			target = bare; /* a cv-qualified, unnamed type: name what it qualifies */
+		snprintf(buf, n, "%s%s *", is_const ? "const " : "", dwarf_type_name(&target));
+	} else {
 		snprintf(buf, n, "%s", dwarf_type_name(t));
+	}
 }
 
 static int enum_value(const struct enum_value *v, int n, const char *name, int *out)

@@ -72,10 +72,11 @@ static void relocate(struct tracer *T, struct thread *t, bool force_arm)
 	if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &now) != 0)
 		memset(&now, 0, sizeof now);
 	uint64_t b = buckets_now(T);
-	/* The map writes a cell's tophash before its key (assign and evacuate do): a watched free
-	 * cell that now holds the key's tophash is the key arriving, so it stays watched. */
+	/* While the watched cell's tophash byte is the key's, the cell is the key's: assign and
+	 * evacuate write the tophash before the key (the key arriving), and delete clears a
+	 * key cell that holds pointers before the tophash (the key leaving). */
 	uint8_t top;
-	if (!now.present && T->loc.valid && !T->loc.present && T->loc.hash == now.hash &&
+	if (!now.present && T->loc.valid && T->loc.hash == now.hash &&
 	    mem_read(&T->mem, T->loc.tophash_addr, &top, 1) && top == now.top)
 		now = T->loc;
 	bool same_cells = now.valid == T->loc.valid && now.tophash_addr == T->loc.tophash_addr &&

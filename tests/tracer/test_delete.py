@@ -176,3 +176,20 @@ def test_forked_child_runs_free_of_breakpoints(trace):
     # Only the parent's delete is traced (the child is not).
     assert {e["tid"] for e in t.of("write")} == {t.events[0]["pid"]}
     assert [e["decoded"] for e in t.of("write") if e["field"] == "tophash"][0] == "emptyOne"
+
+
+def test_string_keys(trace):
+    """HMAP_DEFINE_STR: the key is matched by content (the program deletes through another
+    pointer to "bob"), and delete clears the key cell, a pointer, before the elem."""
+    prog = [FIXTURES / "strings"]
+    hw = trace(["-m", "names", "-k", "bob", "-e", "delete"], prog, norandom=True)
+    step = trace(["-m", "names", "-k", "bob", "-e", "delete", "--step"], prog, norandom=True)
+    assert hw.rc == 0 and step.rc == 0, (hw.stderr, step.stderr)
+    assert trajectory(hw) == trajectory(step)
+    assert [(e["field"], e["new"]) for e in hw.of("write")][1:4] == [
+        ("key", "0"), ("elem", "0"), ("tophash", "0x1")]
+    assert hw.events[0]["layout"]["key_type"] == "const char *"
+    slot = trace(["-m", "names", "-k", "bob"], prog)
+    ops = [(e["op"], e["field"]) for e in slot.of("write")]
+    assert ops[-3:] == [("delete", "key"), ("delete", "elem"), ("delete", "tophash")]
+    assert "deleted bob: 1, len 4" in slot.stdout
