@@ -77,5 +77,6 @@ install: all $(INSTALL_LIB_DIR)/hmap.o
 	install -m 644 $(HMAP_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/bin/mapviz-trace $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 tracer/mapviz-trace.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	cp -r gdb/. $(DESTDIR)$(INSTALL_GDB_DIR)/
-	find $(DESTDIR)$(INSTALL_GDB_DIR) -name __pycache__ -prune -exec rm -rf {} +
+	install -d $(DESTDIR)$(INSTALL_GDB_DIR)/mapviz_gdb
+	install -m 644 gdb/mapviz.py $(DESTDIR)$(INSTALL_GDB_DIR)/
+	install -m 644 gdb/mapviz_gdb/*.py $(DESTDIR)$(INSTALL_GDB_DIR)/mapviz_gdb/
