@@ -97,7 +97,7 @@ void delete_entry(struct tracer *T, struct thread *t, struct user_regs_struct *r
 		step_delete(T, t, regs);
 		return;
 	}
-	if (bp_insert(T, d->ret, BP_RETURN) != 0) {
+	if (bp_insert(T, t->tid, d->ret, BP_RETURN) != 0) {
 		note("cannot set a breakpoint at the return address %#llx", (unsigned long long)d->ret);
 		return;
 	}
@@ -200,7 +200,7 @@ void delete_return(struct tracer *T, struct thread *t, struct user_regs_struct *
 		T->arch->clear(t->tid);
 		t->local_watch = false;
 		d->active = false;
-		bp_remove(T, b->addr);
+		bp_remove(T, t->tid, b->addr);
 		return;
 	}
 	step_over_bp(T, t, b); /* another thread, or a deeper frame, passing through */

@@ -33,17 +33,17 @@ bool mem_read(struct mem *m, uint64_t addr, void *buf, size_t len)
 
 bool mem_read_u64(struct mem *m, uint64_t addr, uint64_t *v) { return mem_read(m, addr, v, 8); }
 
-bool mem_poke_byte(struct mem *m, uint64_t addr, uint8_t byte, uint8_t *old)
+bool mem_poke_byte(pid_t tid, uint64_t addr, uint8_t byte, uint8_t *old)
 {
 	/* A word at addr & ~7 always lies within the page holding addr. */
 	uint64_t base = addr & ~7ull;
 	errno = 0;
-	long w = ptrace(PTRACE_PEEKDATA, m->pid, base, 0);
+	long w = ptrace(PTRACE_PEEKDATA, tid, base, 0);
 	if (w == -1 && errno)
 		return false;
 	unsigned shift = (unsigned)(addr - base) * 8;
 	if (old)
 		*old = (uint8_t)((unsigned long)w >> shift);
 	unsigned long nw = ((unsigned long)w & ~(0xfful << shift)) | ((unsigned long)byte << shift);
-	return ptrace(PTRACE_POKEDATA, m->pid, base, nw) == 0;
+	return ptrace(PTRACE_POKEDATA, tid, base, nw) == 0;
 }

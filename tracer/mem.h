@@ -16,7 +16,8 @@ int mem_open(struct mem *m, pid_t pid);
 void mem_close(struct mem *m);
 bool mem_read(struct mem *m, uint64_t addr, void *buf, size_t len);
 bool mem_read_u64(struct mem *m, uint64_t addr, uint64_t *v);
-/* Writes through ptrace (so text pages can be patched). */
-bool mem_poke_byte(struct mem *m, uint64_t addr, uint8_t byte, uint8_t *old);
+/* Writes one byte through ptrace (so text pages can be patched); tid is a ptrace-stopped
+ * thread of the process (ptrace acts only on stopped threads). */
+bool mem_poke_byte(pid_t tid, uint64_t addr, uint8_t byte, uint8_t *old);
 
 #endif

@@ -116,12 +116,12 @@ int session_setup(struct tracer *T)
 	if (T->opt.mode == MODE_DELETE) {
 		if (!dbg_symbol_addr(T->dbg, T->lp->delete_entry, &addr))
 			fatal_setup(T, "no function %s in the program", T->lp->delete_entry);
-		if (bp_insert(T, addr, BP_DELETE) != 0)
+		if (bp_insert(T, T->pid, addr, BP_DELETE) != 0)
 			fatal_setup(T, "cannot set a breakpoint on %s at %#llx", T->lp->delete_entry,
 				    (unsigned long long)addr);
 		return 0;
 	}
-	if (dbg_symbol_addr(T->dbg, "hmap_free", &addr) && bp_insert(T, addr, BP_FREE) != 0)
+	if (dbg_symbol_addr(T->dbg, "hmap_free", &addr) && bp_insert(T, T->pid, addr, BP_FREE) != 0)
 		fatal_setup(T, "cannot set a breakpoint on hmap_free");
 	slot_start(T, thread_find(T, T->pid));
 	return 0;

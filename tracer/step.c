@@ -91,10 +91,10 @@ void step_delete(struct tracer *T, struct thread *t, struct user_regs_struct *re
 		/* rip-relative operands are relative to the end of the instruction: disasm_mem_addr
 		 * computed that from insn itself, so before's rip is right here. */
 		if (steps == 0 && entry_addr)
-			mem_poke_byte(&T->mem, entry_addr, entry->orig, NULL);
+			mem_poke_byte(t->tid, entry_addr, entry->orig, NULL);
 		bool ok = single_step(T, t);
 		if (steps == 0 && entry_addr && bp_at(T, entry_addr))
-			mem_poke_byte(&T->mem, entry_addr, 0xcc, NULL);
+			mem_poke_byte(t->tid, entry_addr, 0xcc, NULL);
 		if (!ok || ptrace(PTRACE_GETREGS, t->tid, 0, &after) != 0)
 			break;
 		struct code_loc code;

@@ -216,7 +216,7 @@ struct bp *bp_at(struct tracer *T, uint64_t addr)
 	return NULL;
 }
 
-int bp_insert(struct tracer *T, uint64_t addr, enum bp_kind kind)
+int bp_insert(struct tracer *T, pid_t tid, uint64_t addr, enum bp_kind kind)
 {
 	struct bp *b = bp_at(T, addr);
 	if (b)
@@ -226,20 +226,20 @@ int bp_insert(struct tracer *T, uint64_t addr, enum bp_kind kind)
 	b = &T->bps[T->nbps];
 	b->addr = addr;
 	b->kind = kind;
-	if (!mem_poke_byte(&T->mem, addr, 0xcc, &b->orig))
+	if (!mem_poke_byte(tid, addr, 0xcc, &b->orig))
 		return -1;
 	b->inserted = true;
 	T->nbps++;
 	return 0;
 }
 
-void bp_remove(struct tracer *T, uint64_t addr)
+void bp_remove(struct tracer *T, pid_t tid, uint64_t addr)
 {
 	struct bp *b = bp_at(T, addr);
 	if (!b)
 		return;
 	if (b->inserted)
-		mem_poke_byte(&T->mem, b->addr, b->orig, NULL);
+		mem_poke_byte(tid, b->addr, b->orig, NULL);
 	*b = T->bps[--T->nbps];
 }
 
@@ -278,10 +278,9 @@ static void release_child(struct tracer *T, pid_t parent, int ev)
 	int st;
 	while (!stopped && waitpid(child, &st, __WALL) < 0 && errno == EINTR)
 		;
-	struct mem cm = {.pid = child, .fd = -1};
 	for (int i = 0; ev == PTRACE_EVENT_FORK && i < T->nbps; i++)
 		if (T->bps[i].inserted)
-			mem_poke_byte(&cm, T->bps[i].addr, T->bps[i].orig, NULL);
+			mem_poke_byte(child, T->bps[i].addr, T->bps[i].orig, NULL);
 	ptrace(PTRACE_DETACH, child, 0, 0);
 }
 
@@ -333,11 +332,11 @@ bool step_over_bp(struct tracer *T, struct thread *t, struct bp *b)
 	if (hold)
 		hold_threads(T, t);
 	t = thread_find(T, tid);
-	mem_poke_byte(&T->mem, addr, b->orig, NULL);
+	mem_poke_byte(t->tid, addr, b->orig, NULL);
 	bool ok = ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t) == 0;
 	b = bp_at(T, addr);
 	if (b && b->inserted)
-		mem_poke_byte(&T->mem, addr, 0xcc, NULL);
+		mem_poke_byte(t->tid, addr, 0xcc, NULL);
 	if (hold)
 		release_threads(T);
 	return ok;
@@ -423,13 +422,13 @@ static void launch(struct tracer *T)
 			if (mem_open(&T->mem, pid) != 0)
 				fatal_setup(T, "open /proc/%d/mem: %s", (int)pid, strerror(errno));
 			entry = auxv_entry(pid);
-			if (!entry || bp_insert(T, entry, BP_ENTRY) != 0)
+			if (!entry || bp_insert(T, pid, entry, BP_ENTRY) != 0)
 				fatal_setup(T, "cannot set a breakpoint at the entry of %s", T->opt.argv[0]);
 		} else if (ev == 0 && WSTOPSIG(st) == SIGTRAP && entry) {
 			struct user_regs_struct regs;
 			ptrace(PTRACE_GETREGS, pid, 0, &regs);
 			if (regs.rip - 1 == entry) {
-				bp_remove(T, entry);
+				bp_remove(T, pid, entry);
 				regs.rip = entry;
 				ptrace(PTRACE_SETREGS, pid, 0, &regs);
 				t->stopped = true;
@@ -602,7 +601,7 @@ static void detach_all(struct tracer *T)
 		T->arch->clear(t->tid);
 	}
 	while (T->nbps)
-		bp_remove(T, T->bps[0].addr);
+		bp_remove(T, T->threads[0].tid, T->bps[0].addr); /* every thread is held */
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)t->resume_sig);
@@ -692,7 +691,17 @@ static void handle_trap(struct tracer *T, struct thread *t)
 			step_over_bp(T, thread_find(T, t->tid), b);
 		return;
 	}
-	t->resume_sig = SIGTRAP; /* not ours */
+	/* An int3 trap with no int3 byte there any more: one of ours, removed (by another
+	 * thread's handling) before this thread's trap was seen. Run the instruction again. */
+	siginfo_t si;
+	uint8_t byte;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code == SI_KERNEL &&
+	    mem_read(&T->mem, regs.rip - 1, &byte, 1) && byte != 0xcc) {
+		regs.rip--;
+		ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
+		return;
+	}
+	t->resume_sig = SIGTRAP; /* the program's own */
 }
 
 static void handle_status(struct tracer *T, pid_t tid, int st)

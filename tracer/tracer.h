@@ -170,8 +170,9 @@ void release_threads(struct tracer *T);
 void arm_all(struct tracer *T, struct thread *current);
 /* Programs regions into one stopped thread: 1 done, 0 failed (reported), -1 thread gone. */
 int arm_thread(struct tracer *T, struct thread *t, const struct region *r);
-int bp_insert(struct tracer *T, uint64_t addr, enum bp_kind kind);
-void bp_remove(struct tracer *T, uint64_t addr);
+/* Breakpoint bytes are written through tid, a stopped thread of the process. */
+int bp_insert(struct tracer *T, pid_t tid, uint64_t addr, enum bp_kind kind);
+void bp_remove(struct tracer *T, pid_t tid, uint64_t addr);
 struct bp *bp_at(struct tracer *T, uint64_t addr);
 /* Steps thread t (stopped at a breakpoint address) over the original instruction. */
 bool step_over_bp(struct tracer *T, struct thread *t, struct bp *b);

@@ -194,3 +194,18 @@ def test_string_keys(trace):
     ops = [(e["op"], e["field"]) for e in slot.of("write")]
     assert ops[-3:] == [("delete", "key"), ("delete", "elem"), ("delete", "tophash")]
     assert "deleted bob: 1, len 4" in slot.stdout
+
+
+def test_deletes_from_several_threads(trace):
+    """Three threads delete key 42 (and 43, which is not followed) in turn: each delete of 42
+    is one trajectory, on the thread that made it; the others pass the breakpoints."""
+    t = trace(["-m", "chain", "-k", "42", "-e", "delete"], [FIXTURES / "chain", "threads", "200"])
+    assert t.rc == 0, t.stderr
+    assert "deletes of 42: 600" in t.stdout
+    empties = [e for e in t.of("write") if e["decoded"] == "emptyOne"]
+    assert len(empties) == 600
+    assert len({e["tid"] for e in empties}) == 3
+    # Every trajectory is whole: hashWriting set, elem cleared, emptyOne, count--, cleared.
+    fields = [e["field"] for e in t.of("write")]
+    assert fields.count("count") == fields.count("elem") == 600
+    assert fields.count("flags") == 1200  # hashWriting set and cleared, each delete
