@@ -695,6 +695,66 @@ static void test_alloc_failure(void)
 	alloc_failure_sweep(kind_by_name("str"));
 }
 
+/*
+ * Memory an iterator may still read is parked while an iteration is live and
+ * freed when the last one ends; a clear ends every iteration and frees it.
+ * Counted through an allocator that knows how many blocks it has out.
+ */
+static long blocks_out;
+static void *counting_alloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb, size);
+	blocks_out += p != NULL;
+	return p;
+}
+static void counting_release(void *p)
+{
+	blocks_out -= p != NULL;
+	free(p);
+}
+
+static void test_retired_memory(void)
+{
+	hmap_set_allocator(counting_alloc, counting_release);
+	records *m = records_new(0);
+	for (uint32_t i = 0; i < 100; i++)
+		records_put(m, (struct wide_id){.id = i}, (struct record){"r"});
+	long full = blocks_out;
+
+	/* Deletes during an iteration: each key and elem block stays until it ends. */
+	records_iter it;
+	records_iter_init(&it, m);
+	CHECK(records_iter_next(&it, NULL, NULL), "iteration empty");
+	for (uint32_t i = 0; i < 10; i++)
+		CHECK(records_delete(m, (struct wide_id){.id = i}), "delete failed");
+	CHECK(blocks_out >= full, "deleted blocks freed under a live iteration (%ld < %ld)", blocks_out, full);
+	while (records_iter_next(&it, NULL, NULL))
+		;
+	CHECK(blocks_out == full - 20, "%ld blocks out after the iteration ended, expected %ld", blocks_out,
+	      full - 20);
+
+	/* Without an iteration, a delete frees at once. */
+	CHECK(records_delete(m, (struct wide_id){.id = 50}) && blocks_out == full - 22,
+	      "a delete with no iteration did not free its key and elem");
+
+	/* Growth under an abandoned iteration keeps the old array; clear frees it all. */
+	records_iter_init(&it, m);
+	CHECK(records_iter_next(&it, NULL, NULL), "iteration empty");
+	for (uint32_t i = 100; i < 2000; i++)
+		records_put(m, (struct wide_id){.id = i}, (struct record){"r"});
+	long grown = blocks_out;
+	records_clear(m);
+	CHECK(!records_iter_next(&it, NULL, NULL), "iteration went on after clear");
+	CHECK(blocks_out < grown - 2 * 1800, "clear left %ld blocks out (from %ld)", blocks_out, grown);
+	long cleared = blocks_out;
+	records_put(m, (struct wide_id){.id = 1}, (struct record){"r"});
+	CHECK(records_delete(m, (struct wide_id){.id = 1}) && blocks_out == cleared,
+	      "after clear, memory is parked as if an iteration were live");
+	records_free(m);
+	CHECK(blocks_out == 0, "%ld blocks out after free", blocks_out);
+	hmap_set_allocator(NULL, NULL);
+}
+
 /* ---- death cases: each must abort with the runtime's message ---- */
 
 static void death_nil_put(void)
@@ -774,6 +834,7 @@ static const struct test_case cases[] = {
 	{"iteration", test_iteration},
 	{"nil_map", test_nil_map},
 	{"alloc_failure", test_alloc_failure},
+	{"retired_memory", test_retired_memory},
 };
 
 static const struct test_case death_cases[] = {
