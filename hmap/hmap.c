@@ -1219,7 +1219,10 @@ void hmap_iterinit(struct hmap_iter *it, struct hmap *h)
 		__atomic_fetch_or(&h->flags, iterator | oldIterator, __ATOMIC_RELAXED);
 }
 
-/* Ends an iteration. An iteration cut short by a clear is no longer counted as live. */
+/*
+ * Ends an iteration: the map may then free what it held for it. An iteration
+ * cut short by a clear is no longer counted as live.
+ */
 static bool iter_finish(struct hmap_iter *it)
 {
 	it->key = it->elem = NULL;
@@ -1232,6 +1235,8 @@ static bool iter_finish(struct hmap_iter *it)
 	}
 	return false;
 }
+
+void hmap_iterdone(struct hmap_iter *it) { iter_finish(it); }
 
 bool hmap_iternext(struct hmap_iter *it)
 {

@@ -25,13 +25,19 @@
  *   void   NAME_clear(NAME *m);
  *   void   NAME_iter_init(NAME_iter *it, NAME *m);
  *   bool   NAME_iter_next(NAME_iter *it, KEY *k, ELEM *v);   k, v may be NULL
+ *   void   NAME_iter_done(NAME_iter *it);          end an iteration early
  *
  * A NULL map behaves as Go's nil map: length 0, every key absent, delete does
- * nothing, and put aborts. Memory that a live iterator might still read (an
- * old bucket array, a deleted indirect key or elem) is freed when the last
- * iteration ends; an iteration left before NAME_iter_next returned false
- * counts as live until the map is cleared or freed. HMAP_DEFINE may appear in several translation units
- * for the same NAME: everything it defines is static.
+ * nothing, and put aborts. HMAP_DEFINE may appear in several translation
+ * units for the same NAME: everything it defines is static.
+ *
+ * Iterations and memory. Go's garbage collector keeps an old bucket array
+ * alive while an iterator still walks it; here the map holds such memory (a
+ * replaced bucket array, a deleted indirect key or elem) while any iteration
+ * is live, and frees it when the last one ends. An iteration ends when
+ * NAME_iter_next returns false, or at NAME_iter_done: a loop that breaks out
+ * early calls NAME_iter_done, or the held memory stays with the map until it
+ * is cleared or freed. NAME_iter_done is idempotent.
  *
  * The generic engine underneath (hmap_make, hmap_access, ...) is what tools
  * look for: hmap_assign, hmap_delete, hmap_clear, hmap_make, hmap_free and
@@ -157,6 +163,7 @@ bool hmap_delete(struct hmap *h, const void *key);
 void hmap_clear(struct hmap *h);
 void hmap_iterinit(struct hmap_iter *it, struct hmap *h);
 bool hmap_iternext(struct hmap_iter *it);
+void hmap_iterdone(struct hmap_iter *it);
 /* The hash of a key as the map computes it (for tests and tools). */
 uint64_t hmap_hash(const struct hmap *h, const void *key);
 
@@ -235,6 +242,7 @@ void hmap_set_allocator(void *(*alloc_zeroed)(size_t nmemb, size_t size), void (
 	{                                                                                     \
 		hmap_iterinit(&it->it, (struct hmap *)m);                                         \
 	}                                                                                     \
+	static inline void NAME##_iter_done(NAME##_iter *it) { hmap_iterdone(&it->it); }      \
 	static inline bool NAME##_iter_next(NAME##_iter *it, KEY *k, ELEM *v)                 \
 	{                                                                                     \
 		if (!hmap_iternext(&it->it))                                                      \

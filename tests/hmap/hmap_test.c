@@ -737,6 +737,18 @@ static void test_retired_memory(void)
 	CHECK(records_delete(m, (struct wide_id){.id = 50}) && blocks_out == full - 22,
 	      "a delete with no iteration did not free its key and elem");
 
+	/* An iteration ended early with iter_done frees what it held, and only once. */
+	records_iter_init(&it, m);
+	CHECK(records_iter_next(&it, NULL, NULL), "iteration empty");
+	CHECK(records_delete(m, (struct wide_id){.id = 60}) && blocks_out >= full - 22,
+	      "deleted blocks freed under a live iteration");
+	records_iter_done(&it);
+	CHECK(blocks_out == full - 24, "%ld blocks out after iter_done, expected %ld", blocks_out, full - 24);
+	records_iter_done(&it);
+	CHECK(!records_iter_next(&it, NULL, NULL), "iteration went on after iter_done");
+	CHECK(records_delete(m, (struct wide_id){.id = 61}) && blocks_out == full - 26,
+	      "a second iter_done left the map counting an iteration as live");
+
 	/* Growth under an abandoned iteration keeps the old array; clear frees it all. */
 	records_iter_init(&it, m);
 	CHECK(records_iter_next(&it, NULL, NULL), "iteration empty");
