@@ -43,11 +43,7 @@ static void usage_error(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	tracer_interrupted = 1;
-}
+static void on_signal(int sig) { tracer_interrupted = sig; }
 
 static void parse(int argc, char **argv, struct options *o)
 {

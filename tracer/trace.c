@@ -796,7 +796,7 @@ int tracer_run(struct tracer *T)
 		fatal_setup(T, "%s", err);
 	/* The unwinder names the operation of writes made outside map functions, and gives -s. */
 	T->unw_ops = &unwind_libunwind;
-	T->unw = T->unw_ops->init(T->dbg);
+	T->unw = T->unw_ops->init(T->dbg, T->pid);
 	if (session_setup(T) != 0)
 		fatal_setup(T, "setup failed");
 	T->setup_done = true;
@@ -827,6 +827,8 @@ int tracer_run(struct tracer *T)
 	flush_events(T);
 	fflush(T->out);
 	if (!T->done) {
+		if (tracer_interrupted)
+			note("%s: detaching from pid %d", strsignal(tracer_interrupted), (int)T->pid);
 		detach_all(T);
 		if (!T->launched)
 			return 0;

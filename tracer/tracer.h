@@ -154,6 +154,7 @@ struct tracer {
 	int exit_code, exit_signal;
 };
 
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asks the tracer to detach, or 0. */
 extern volatile sig_atomic_t tracer_interrupted;
 
 /* trace.c */

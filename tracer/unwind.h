@@ -15,7 +15,7 @@ struct unwinder;
 
 struct unwinder_ops {
 	const char *name;
-	struct unwinder *(*init)(struct dbg *d);
+	struct unwinder *(*init)(struct dbg *d, pid_t pid);
 	/* Fills up to max frames of stopped thread tid; the number filled, or -1. */
 	int (*walk)(struct unwinder *u, pid_t tid, struct stack *out, int max);
 	void (*fin)(struct unwinder *u);

@@ -1,21 +1,67 @@
-/* unwind_libunwind.c: remote unwinding with libunwind-ptrace. */
+/*
+ * unwind_libunwind.c: remote unwinding with libunwind-ptrace. Its memory
+ * accessor reads one word per ptrace call; a walk reads many words from the
+ * same few stack pages, so reads go through a small page cache over
+ * /proc/PID/mem instead, valid for one walk (the thread is stopped).
+ */
 #define _GNU_SOURCE
 #include "unwind.h"
 
+#include <fcntl.h>
 #include <libunwind-ptrace.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PAGE 4096
+#define CACHED_PAGES 8
 
 struct unwinder {
 	unw_addr_space_t as;
 	struct dbg *dbg;
+	unw_accessors_t accessors;
 };
 
-static struct unwinder *lu_init(struct dbg *d)
+/* The page cache of the walk in progress (the tracer walks one stack at a time). */
+static struct {
+	int memfd;
+	int n;
+	uint64_t addr[CACHED_PAGES];
+	uint8_t data[CACHED_PAGES][PAGE];
+} walk_cache = {.memfd = -1};
+
+static int cached_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
+			     void *arg)
+{
+	uint64_t page = addr & ~(uint64_t)(PAGE - 1);
+	if (write || walk_cache.memfd < 0 || addr - page > PAGE - sizeof *val)
+		return _UPT_access_mem(as, addr, val, write, arg);
+	int i = 0;
+	while (i < walk_cache.n && walk_cache.addr[i] != page)
+		i++;
+	if (i == walk_cache.n) {
+		if (walk_cache.n == CACHED_PAGES ||
+		    pread(walk_cache.memfd, walk_cache.data[i], PAGE, (off_t)page) != PAGE)
+			return _UPT_access_mem(as, addr, val, write, arg);
+		walk_cache.addr[i] = page;
+		walk_cache.n++;
+	}
+	memcpy(val, walk_cache.data[i] + (addr - page), sizeof *val);
+	return 0;
+}
+
+static struct unwinder *lu_init(struct dbg *d, pid_t pid)
 {
 	struct unwinder *u = calloc(1, sizeof *u);
 	if (!u)
 		return NULL;
-	u->as = unw_create_addr_space(&_UPT_accessors, 0);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+	walk_cache.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	u->accessors = _UPT_accessors;
+	u->accessors.access_mem = cached_access_mem;
+	u->as = unw_create_addr_space(&u->accessors, 0);
 	if (!u->as) {
 		free(u);
 		return NULL;
@@ -31,6 +77,7 @@ static int lu_walk(struct unwinder *u, pid_t tid, struct stack *out, int max)
 	void *upt = _UPT_create(tid);
 	if (!upt)
 		return -1;
+	walk_cache.n = 0; /* the stack changed since the last walk */
 	unw_cursor_t c;
 	if (unw_init_remote(&c, u->as, upt) < 0) {
 		_UPT_destroy(upt);
@@ -61,6 +108,9 @@ static void lu_fin(struct unwinder *u)
 	if (!u)
 		return;
 	unw_destroy_addr_space(u->as);
+	if (walk_cache.memfd >= 0)
+		close(walk_cache.memfd);
+	walk_cache.memfd = -1;
 	free(u);
 }
 

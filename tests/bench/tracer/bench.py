@@ -8,7 +8,8 @@ same address:
   floor   a minimal ptrace loop (waitpid, PTRACE_GETREGS, PTRACE_CONT): the
           least any ptrace watchpoint tracer does per hit (floor.c)
   gdb     GDB's `watch -l` with `commands / silent / continue / end`
-Each figure is the best of REPEAT runs (the machine may be shared).
+Each figure is the best of REPEAT runs, the commands taking turns (the
+machine may be shared: the last line says how much the runs spread).
 
 Cost when nothing is hit: `hits quiet N` writes other keys of the same map;
 its loop time traced vs untraced.
@@ -32,23 +33,26 @@ TRACER = BUILD / "bin" / "mapviz-trace"
 REPEAT = 7
 
 
-SPREAD = {}
-
-
-def loop_seconds(cmd):
-    """The program's own loop time, best of REPEAT runs (the spread is kept for the table)."""
-    runs = []
+def best_loop_seconds(cmds):
+    """Each command's own loop time, best of REPEAT runs, the commands taking turns so that a
+    change in the machine's load touches them alike. cmds maps a name to (argv, least): a
+    run whose loop took less than `least` seconds cannot have stopped at every hit, and is
+    set aside and reported rather than counted. Also the worst median/best ratio."""
+    runs = {name: [] for name in cmds}
+    discarded = []
     for _ in range(REPEAT):
-        _, p = timed(cmd)
-        runs.append(int(re.search(r"^loop_ns (\d+)$", p.stdout, re.M).group(1)) / 1e9)
-    runs.sort()
-    SPREAD[id(cmd)] = runs[len(runs) // 2] / runs[0]
-    return runs[0]
-
-
-def spread():
-    """The worst median/best ratio measured so far: how noisy the machine was."""
-    return max(SPREAD.values())
+        for name, (cmd, least) in cmds.items():
+            _, p = timed(cmd)
+            sec = int(re.search(r"^loop_ns (\d+)$", p.stdout, re.M).group(1)) / 1e9
+            if sec < least:
+                discarded.append(f"{name}: {sec * 1e3:.3f} ms ({p.stderr.strip()[-200:]!r})")
+            else:
+                runs[name].append(sec)
+    for name, r in runs.items():
+        if not r:
+            sys.exit(f"bench: no valid run of {name}: " + "; ".join(discarded))
+    spread = max(sorted(r)[len(r) // 2] / min(r) for r in runs.values())
+    return {name: min(r) for name, r in runs.items()}, spread, discarded
 
 
 def timed(cmd):
@@ -83,18 +87,20 @@ def main():
     writes = [l for l in lines[arrival + 2:] if '"field":"elem"' in l]  # after put(42, 0)'s elem
     assert len(writes) == 1000, len(writes)
 
-    n = 50000
-    floor = n / loop_seconds([str(FLOOR), str(HITS), "hits", str(n)])
-    tracer = n / loop_seconds([str(TRACER), "-m", "bench", "-k", "42", "-o", "/dev/null", "--",
-                               str(HITS), "hits", str(n)])
-    stack = n / 2 / loop_seconds([str(TRACER), "-m", "bench", "-k", "42", "-s", "-o", "/dev/null",
-                                  "--", str(HITS), "hits", str(n // 2)])
-    gdb = 5000 / loop_seconds(gdb_cmd(5000, script))
-
-    q = 30_000_000
-    untraced = loop_seconds([str(HITS), "quiet", str(q)]) / q
-    quiet = loop_seconds([str(TRACER), "-m", "bench", "-k", "42", "-o", "/dev/null", "--",
-                          str(HITS), "quiet", str(q)]) / q
+    n, q = 50000, 30_000_000
+    trace = [str(TRACER), "-m", "bench", "-k", "42", "-o", "/dev/null"]
+    hit = 1e-6  # no ptrace stop takes less than a microsecond
+    best, spread, discarded = best_loop_seconds({
+        "floor": ([str(FLOOR), str(HITS), "hits", str(n)], n * hit),
+        "tracer": (trace + ["--", str(HITS), "hits", str(n)], n * hit),
+        "stack": (trace + ["-s", "--", str(HITS), "hits", str(n // 2)], n // 2 * hit),
+        "gdb": (gdb_cmd(5000, script), 5000 * hit),
+        "untraced": ([str(HITS), "quiet", str(q)], 0),
+        "quiet": (trace + ["--", str(HITS), "quiet", str(q)], 0),
+    })
+    floor, tracer = n / best["floor"], n / best["tracer"]
+    stack, gdb = n / 2 / best["stack"], 5000 / best["gdb"]
+    untraced, quiet = best["untraced"] / q, best["quiet"] / q
 
     rows = [
         ("hits/s: mapviz-trace", f"{tracer:,.0f}", f"{tracer / floor:.2f}x floor", ">= 0.80x"),
@@ -106,11 +112,13 @@ def main():
          "<= 1.05x"),
         ("ns/put, not hit: untraced", f"{untraced * 1e9:.1f}", "1.000x", ""),
     ]
-    rows.append(("noise: worst median/best", f"{spread():.2f}", "", "(1.00 = quiet machine)"))
+    rows.append(("noise: worst median/best", f"{spread:.2f}", "", "(1.00 = quiet machine)"))
     w = [max(len(r[i]) for r in rows) for i in range(4)]
     print(f"{'what':<{w[0]}}  {'figure':>{w[1]}}  {'ratio':<{w[2]}}  target")
     for r in rows:
         print(f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
+    for d in discarded:
+        print(f"discarded run, too fast to have stopped at each hit: {d}")
     pathlib.Path(script).unlink()
 
 
