@@ -224,15 +224,18 @@ int locate(struct mem *m, const struct map_layout *l, uint64_t map, const struct
 				goto absent;
 		}
 		uint64_t next = read_uint(buf + l->overflow_off, 8);
-		if (!next)
-			out->tail_overflow_addr = b + l->overflow_off;
+		if (!next && !old) {
+			out->wait_addr = b + l->overflow_off;
+			out->wait_len = 8;
+		}
 		b = next;
 	}
 absent:
 	if (have_free) {
-		uint64_t tail = out->tail_overflow_addr;
 		*out = free_cell;
-		out->tail_overflow_addr = tail;
+	} else if (old) {
+		out->wait_addr = head + l->tophash_off;
+		out->wait_len = 1;
 	}
 	return 0;
 }
@@ -240,7 +243,7 @@ absent:
 bool loc_same(const struct loc *a, const struct loc *b)
 {
 	return a->valid == b->valid && a->present == b->present && a->tophash_addr == b->tophash_addr &&
-	       a->key_addr == b->key_addr && a->tail_overflow_addr == b->tail_overflow_addr;
+	       a->key_addr == b->key_addr && a->wait_addr == b->wait_addr;
 }
 
 static void chain_add(struct mem *m, const struct map_layout *l, struct chainset *cs,

@@ -36,7 +36,11 @@ struct loc {
 	uint64_t tophash_addr, key_addr, elem_addr;
 	uint64_t hash;
 	uint8_t top;
-	uint64_t tail_overflow_addr; /* chain full: the last bucket's overflow pointer */
+	/* The chain is full (no valid slot): what to watch for it to change. In the new table,
+	 * the last bucket's overflow pointer (a new overflow bucket); in the old table, the
+	 * first tophash byte of the chain's head (evacuation marks it). */
+	uint64_t wait_addr;
+	unsigned wait_len;
 };
 
 /* One bucket of a chain: where it is and what it is. */

@@ -46,8 +46,8 @@ void slot_regions(struct tracer *T, struct region *r)
 		add(T, r, &n, loc->tophash_addr, 1, ROLE_CELL, rd);
 		add(T, r, &n, loc->key_addr, l->keycell < 8 ? l->keycell : 8, ROLE_KEYCELL, rd);
 		add(T, r, &n, loc->elem_addr, l->elemcell < 8 ? l->elemcell : 8, ROLE_ELEMCELL, rd);
-	} else if (loc->tail_overflow_addr) {
-		add(T, r, &n, loc->tail_overflow_addr, 8, ROLE_TAIL, false);
+	} else if (loc->wait_addr) {
+		add(T, r, &n, loc->wait_addr, loc->wait_len, ROLE_TAIL, false);
 	}
 	add(T, r, &n, T->map_addr + l->hdr[HF_BUCKETS].off, 8, ROLE_BUCKETS, false);
 }
@@ -65,26 +65,43 @@ static uint64_t buckets_now(struct tracer *T)
 	return hdr_read(&T->mem, &T->layout, T->map_addr, &h) ? h.buckets : 0;
 }
 
-/* Looks the key up again; a move event and re-arming when it moved. */
-static void relocate(struct tracer *T, struct thread *t, bool force_arm)
+/*
+ * Whether the watched cell, where the lookup does not find the key, is still the key's:
+ * a key half written or half cleared. Evacuation writes the tophash byte before the key
+ * (the key arriving), and delete clears a key cell that holds pointers before the tophash
+ * (the key leaving). So the cell stays the key's while its tophash byte is the key's,
+ * until its key cell is written with anything but zeros: then another key with the same
+ * tophash byte has taken the cell (1 in 256 for any key landing there).
+ */
+static bool half_written(struct tracer *T, const struct loc *now, bool key_written)
+{
+	uint8_t top, cell[8];
+	unsigned n = T->layout.keycell < 8 ? T->layout.keycell : 8;
+	if (now->present || !T->loc.valid || T->loc.hash != now->hash ||
+	    !mem_read(&T->mem, T->loc.tophash_addr, &top, 1) || top != now->top)
+		return false;
+	if (!key_written)
+		return true;
+	static const uint8_t zeros[8];
+	return T->loc.present && mem_read(&T->mem, T->loc.key_addr, cell, n) && !memcmp(cell, zeros, n);
+}
+
+/* Looks the key up again; a move event and re-arming when it moved. key_written: the hit
+ * that asks includes a write to the watched key cell. */
+static void relocate(struct tracer *T, struct thread *t, bool force_arm, bool key_written)
 {
 	struct loc now;
 	if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &now) != 0)
 		memset(&now, 0, sizeof now);
 	uint64_t b = buckets_now(T);
-	/* While the watched cell's tophash byte is the key's, the cell is the key's: assign and
-	 * evacuate write the tophash before the key (the key arriving), and delete clears a
-	 * key cell that holds pointers before the tophash (the key leaving). */
-	uint8_t top;
-	if (!now.present && T->loc.valid && T->loc.hash == now.hash &&
-	    mem_read(&T->mem, T->loc.tophash_addr, &top, 1) && top == now.top)
+	if (half_written(T, &now, key_written))
 		now = T->loc;
 	bool same_cells = now.valid == T->loc.valid && now.tophash_addr == T->loc.tophash_addr &&
-			  now.tail_overflow_addr == T->loc.tail_overflow_addr;
+			  now.wait_addr == T->loc.wait_addr;
 	if (same_cells && now.old == T->loc.old && now.bucket == T->loc.bucket) {
 		T->loc.present = now.present; /* the key arrived in, or left, the watched slot */
 	} else {
-		const char *reason = !T->loc.valid && !T->loc.tail_overflow_addr ? "allocated"
+		const char *reason = !T->loc.valid && !T->loc.wait_addr ? "allocated"
 				     : b != T->last_buckets			  ? "growth"
 				     : T->loc.old && !now.old			  ? "evacuate"
 				     : T->loc.hash != now.hash			  ? "reseed"
@@ -125,7 +142,7 @@ void slot_start(struct tracer *T, struct thread *current)
 	if (T->map_addr) {
 		T->last_buckets = buckets_now(T);
 		if (locate(&T->mem, &T->layout, T->map_addr, &T->key, &T->loc) == 0 &&
-		    (T->loc.valid || T->loc.tail_overflow_addr)) {
+		    (T->loc.valid || T->loc.wait_addr)) {
 			struct loc none = {0};
 			emit_move(T, current->tid, &none, &T->loc, "found");
 		}
@@ -160,7 +177,7 @@ void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct us
 {
 	struct chainset cs;
 	loc_chain(&T->loc, &cs);
-	bool moved_maybe = false;
+	bool moved_maybe = false, key_written = false;
 	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -200,17 +217,18 @@ void slot_hit(struct tracer *T, struct thread *t, unsigned mask, const struct us
 		default: {
 			struct chainset tail = cs;
 			if (r->role == ROLE_TAIL) {
-				/* The tail overflow pointer belongs to the last bucket of the chain. */
+				/* The watched byte or pointer belongs to the key's chain(s). */
 				struct chainset full;
 				chains_for_key(&T->mem, &T->layout, T->map_addr, &T->key, &full);
 				tail = full;
 			}
 			report_cell_hit(T, t, regs, r, &tail);
 			moved_maybe = true;
+			key_written |= r->role == ROLE_KEYCELL;
 			break;
 		}
 		}
 	}
 	if (moved_maybe && T->map_addr)
-		relocate(T, t, false);
+		relocate(T, t, false, key_written);
 }

@@ -52,7 +52,8 @@ enum role {
 	ROLE_MAP_VAR,      /* the global that will point to the map */
 	ROLE_CELL,         /* part of a key/elem cell or a tophash byte of the followed slot */
 	ROLE_BUCKETS,      /* the header's buckets pointer: growth */
-	ROLE_TAIL,         /* the chain's last overflow pointer: a full chain grows */
+	ROLE_TAIL,         /* a full chain: its last overflow pointer, or (old table) its head's
+			      first tophash byte, which evacuation marks */
 	ROLE_COUNT,        /* delete: the header's count */
 	ROLE_FLAGS,        /* delete: the header word holding flags and hash0 */
 	ROLE_KEYCELL,      /* delete: the key cell, cleared before the elem */

@@ -120,3 +120,19 @@ def test_programs_own_sigtrap_after_watch_hits_is_delivered(trace):
     assert "got SIGTRAP: 1" in t.stdout
     elems = [e["decoded"] for e in t.of("write") if e["field"] == "elem"]
     assert elems == ["0", "1", "2", "3"]
+
+
+def test_absent_key_followed_through_a_full_chain_and_a_lookalike(trace):
+    """While 42 is absent its bucket fills up (nothing to watch but the chain), the map
+    doubles (evacuation marks the full old bucket), and a key with 42's tophash byte is
+    evacuated into the very cell 42 would take: the tracer must not take it for 42."""
+    for seed in ("1", "2", "3"):
+        t = trace(["-m", "chain", "-k", "42"], [FIXTURES / "chain", "sametop"],
+                  env={"HMAP_SEED": seed})
+        assert t.rc == 0, t.stderr
+        assert "chain[42] = 4247" in t.stdout
+        writes = [(e["op"], e["field"], e["decoded"]) for e in t.of("write")
+                  if e["field"] in ("key", "elem") and e["op"] == "assign"]
+        assert ("assign", "key", "42") in writes
+        elems = [d for op, f, d in writes if f == "elem" and d and d.startswith("424")]
+        assert elems == [str(4242 + i) for i in range(6)], (seed, writes)
