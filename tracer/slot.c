@@ -67,23 +67,23 @@ static uint64_t buckets_now(struct tracer *T)
 
 /*
  * Whether the watched cell, where the lookup does not find the key, is still the key's:
- * a key half written or half cleared. Evacuation writes the tophash byte before the key
- * (the key arriving), and delete clears a key cell that holds pointers before the tophash
- * (the key leaving). So the cell stays the key's while its tophash byte is the key's,
- * until its key cell is written with anything but zeros: then another key with the same
- * tophash byte has taken the cell (1 in 256 for any key landing there).
+ * a key half written or half cleared. Evacuation writes the tophash byte into a fresh
+ * (zeroed) cell before the key: the key arriving. Delete clears a key cell that holds
+ * pointers before the tophash: the key leaving. Both show the key's tophash byte over a
+ * key cell of zeros. A key cell holding other bytes is another key that happens to have
+ * the same tophash byte (1 in 256 for any key landing in the cell), and so is a key of
+ * zeros written into a cell that was not the key's.
  */
 static bool half_written(struct tracer *T, const struct loc *now, bool key_written)
 {
+	static const uint8_t zeros[8];
 	uint8_t top, cell[8];
 	unsigned n = T->layout.keycell < 8 ? T->layout.keycell : 8;
 	if (now->present || !T->loc.valid || T->loc.hash != now->hash ||
-	    !mem_read(&T->mem, T->loc.tophash_addr, &top, 1) || top != now->top)
+	    !mem_read(&T->mem, T->loc.tophash_addr, &top, 1) || top != now->top ||
+	    !mem_read(&T->mem, T->loc.key_addr, cell, n) || memcmp(cell, zeros, n) != 0)
 		return false;
-	if (!key_written)
-		return true;
-	static const uint8_t zeros[8];
-	return T->loc.present && mem_read(&T->mem, T->loc.key_addr, cell, n) && !memcmp(cell, zeros, n);
+	return !(key_written && !T->loc.present);
 }
 
 /* Looks the key up again; a move event and re-arming when it moved. key_written: the hit
