@@ -296,23 +296,43 @@ enum { any_key = 0 };
 
 static inline uint32_t key_shape(const struct hmap_type *t)
 {
-	if (t->hash_kind != hmap_hashBytes || (t->flags & hmap_indirectKey))
-		return any_key;
-	return t->key_size == 8 || t->key_size == 4 ? t->key_size : any_key;
+	/* A key of 4 or 8 bytes is never indirect (only keys over hmap_maxKeySize are). */
+	uint32_t size = t->key_size;
+	if ((size == 8 || size == 4) && t->hash_kind == hmap_hashBytes)
+		return size;
+	return any_key;
 }
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* return fn(args..., ks) with the constant key shape of map type t. */
-#define RETURN_BY_KEY_SHAPE(t, fn, ...)                    \
+/* return fn(args..., ks) when map type t has a key shape (8 or 4); else go on. */
+#define RETURN_IF_KEY_SHAPE(t, fn, ...)                    \
 	switch (key_shape(t)) {                            \
 	case 8:                                            \
 		return fn(__VA_ARGS__, 8);                 \
 	case 4:                                            \
 		return fn(__VA_ARGS__, 4);                 \
-	default:                                           \
-		return fn(__VA_ARGS__, any_key);           \
 	}
+
+/* return fn(args..., ks) with the constant key shape of map type t. */
+#define RETURN_BY_KEY_SHAPE(t, fn, ...)                    \
+	RETURN_IF_KEY_SHAPE(t, fn, __VA_ARGS__)            \
+	return fn(__VA_ARGS__, any_key)
+
+/*
+ * The same, with the any_key instance in a function of its own, fn_any: its
+ * calls (XXH3 over a length, strlen, memcmp) would otherwise make every call
+ * of the 8- and 4-byte instances, which call nothing, save and restore more
+ * registers. For the lookup and delete, short enough that this costs
+ * measurably. fn_any is called, not jumped to (the empty asm after the call
+ * keeps it from being a tail call): the engine function stays on the stack
+ * while it runs, where tools find the map operation.
+ */
+#define RETURN_BY_KEY_SHAPE_ANY_APART(t, fn, fn_any, ...)             \
+	RETURN_IF_KEY_SHAPE(t, fn, __VA_ARGS__)                       \
+	__typeof__(fn_any(__VA_ARGS__)) any_result = fn_any(__VA_ARGS__); \
+	__asm__("" : "+r"(any_result));                               \
+	return any_result
 
 static ALWAYS_INLINE uint64_t hash_key_k(const struct hmap *h, const void *key, uint32_t ks)
 {
@@ -415,6 +435,18 @@ static inline void prefetch_bucket(bmap *b)
 {
 	__builtin_prefetch((const char *)b + 64);
 	__builtin_prefetch((const char *)b + 128);
+}
+
+/*
+ * All three lines of a bucket about to be written: an evacuation's
+ * destinations, and assign's bucket while growWork evacuates. A write then
+ * finds its line present instead of waiting for it with the store queue full.
+ */
+static inline void prefetch_bucket_for_write(bmap *b)
+{
+	__builtin_prefetch(b, 1);
+	__builtin_prefetch((const char *)b + 64, 1);
+	__builtin_prefetch((const char *)b + 128, 1);
 }
 
 /* ---- memory iterators may still read ---- */
@@ -665,7 +697,7 @@ static inline bmap *lookup_bucket(const struct hmap *h, uint64_t hash)
 {
 	uintptr_t m = bucketMask(h->B);
 	bmap *b = bucket_at(h, h->buckets, hash & m);
-	if (h->oldbuckets) {
+	if (__builtin_expect(h->oldbuckets != NULL, 0)) {
 		if (!isSameSizeGrow(h))
 			m >>= 1; /* there used to be half as many buckets; mask down one more power of two */
 		bmap *oldb = bucket_at(h, h->oldbuckets, hash & m);
@@ -685,7 +717,8 @@ static inline bmap *lookup_bucket(const struct hmap *h, uint64_t hash)
 static ALWAYS_INLINE bool find_in_chain(const struct hmap *h, bmap *b, uint8_t top, const void *key,
 					 uint32_t ks, bmap **found_b, uintptr_t *found_i)
 {
-	for (; b; b = overflow(h, b)) {
+	/* b is not NULL: a map that has (had) entries has buckets. */
+	do {
 		uint64_t g = tophash_group(b);
 		for (uint64_t m = match_tophash(g, top); m; m &= m - 1) {
 			unsigned i = first_cell(m);
@@ -697,7 +730,8 @@ static ALWAYS_INLINE bool find_in_chain(const struct hmap *h, bmap *b, uint8_t t
 		}
 		if (zero_bytes(g))
 			return false;
-	}
+		b = overflow(h, b);
+	} while (b);
 	return false;
 }
 
@@ -712,13 +746,18 @@ static ALWAYS_INLINE void *access_k(struct hmap *h, const void *key, uint32_t ks
 	return cell_elem(h, elem_cell(h, b, i));
 }
 
+static __attribute__((noinline)) void *access_any(struct hmap *h, const void *key)
+{
+	return access_k(h, key, any_key);
+}
+
 void *hmap_access(struct hmap *h, const void *key)
 {
 	if (!h || h->count == 0)
 		return NULL;
 	if (h->flags & hashWriting)
 		fatal(h, "concurrent map read and map write");
-	RETURN_BY_KEY_SHAPE(h->type, access_k, h, key);
+	RETURN_BY_KEY_SHAPE_ANY_APART(h->type, access_k, access_any, h, key);
 }
 
 /* ---- growth ---- */
@@ -815,11 +854,15 @@ static ALWAYS_INLINE bool evacuate_k(struct hmap *h, uintptr_t oldbucket, uint32
 	const struct hmap_type *t = h->type;
 	bmap *b = bucket_at(h, h->oldbuckets, oldbucket);
 	uintptr_t newbit = noldbuckets(h);
+	prefetch_bucket(b);
 	if (!evacuated(b)) {
 		struct evacDst xy[2] = {{0}};
 		evacDst_at(h, &xy[0], bucket_at(h, h->buckets, oldbucket));
-		if (!isSameSizeGrow(h))
+		prefetch_bucket_for_write(xy[0].b);
+		if (!isSameSizeGrow(h)) {
 			evacDst_at(h, &xy[1], bucket_at(h, h->buckets, oldbucket + newbit));
+			prefetch_bucket_for_write(xy[1].b);
+		}
 
 		/*
 		 * A lone old bucket holds at most 8 entries: they fit in a fresh
@@ -963,10 +1006,10 @@ static ALWAYS_INLINE void *assign_k(struct hmap *h, const void *key, const void 
 
 again:;
 	uintptr_t bucket = hash & bucketMask(h->B);
+	bmap *b = bucket_at(h, h->buckets, bucket); /* growWork does not move it, it may fill it */
+	prefetch_bucket_for_write(b);
 	if (growing(h) && !growWork(h, bucket))
 		goto done;
-	bmap *b = bucket_at(h, h->buckets, bucket);
-	prefetch_bucket(b);
 	uint8_t top = tophash(hash);
 
 	/*
@@ -1077,7 +1120,7 @@ void *hmap_assign(struct hmap *h, const void *key, const void *elem)
  * walking backwards across earlier buckets of the chain that starts at bOrig,
  * so that later lookups stop as early as possible.
  */
-static void markEmptyRest(struct hmap *h, bmap *bOrig, bmap *b, uintptr_t i)
+static ALWAYS_INLINE void markEmptyRest(struct hmap *h, bmap *bOrig, bmap *b, uintptr_t i)
 {
 	if (i == bucketCnt - 1) {
 		bmap *ovf = overflow(h, b);
@@ -1155,11 +1198,16 @@ done:
 	return deleted;
 }
 
+static __attribute__((noinline)) bool delete_any(struct hmap *h, const void *key)
+{
+	return delete_k(h, key, any_key);
+}
+
 bool hmap_delete(struct hmap *h, const void *key)
 {
 	if (!h || h->count == 0)
 		return false;
-	RETURN_BY_KEY_SHAPE(h->type, delete_k, h, key);
+	RETURN_BY_KEY_SHAPE_ANY_APART(h->type, delete_k, delete_any, h, key);
 }
 
 /* ---- clear ---- */
