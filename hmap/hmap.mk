@@ -15,8 +15,10 @@ $(BUILD)/hmap/hmap.o: hmap/hmap.c hmap/hmap.h
 $(HMAP_A): $(BUILD)/hmap/hmap.o
 	rm -f $@ && ar rcs $@ $^
 
+# The file is named by its soname, so programs linked against build/libhmap.so start from the tree.
 $(HMAP_SO): $(BUILD)/hmap/hmap.o
-	$(CC) -shared -Wl,-soname,libhmap.so.1 -o $@ $^
+	$(CC) -shared -Wl,-soname,libhmap.so.1 -o $@.1 $^
+	ln -sf libhmap.so.1 $@
 
 $(HMAP_PC): hmap/hmap.pc.in Makefile
 	@mkdir -p $(@D)

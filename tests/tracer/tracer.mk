@@ -11,16 +11,11 @@ $(BUILD)/tests/tracer/%: tests/tracer/fixtures/%.c $(HMAP_A) hmap/hmap.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $< $(HMAP_A) $(LDLIBS) -o $@
 
 # The same program linked with the shared library: symbols and DWARF of the map code live
-# there. The library's soname is libhmap.so.1, which build/ does not hold: a copy under that
-# name sits beside the fixture, found through its rpath.
-$(BUILD)/tests/tracer/lib/libhmap.so.1: $(HMAP_SO)
+# there, found through the rpath.
+$(BUILD)/tests/tracer/chain_shared: tests/tracer/fixtures/chain.c $(HMAP_SO) hmap/hmap.h
 	@mkdir -p $(@D)
-	cp $< $@
-
-$(BUILD)/tests/tracer/chain_shared: tests/tracer/fixtures/chain.c $(BUILD)/tests/tracer/lib/libhmap.so.1 hmap/hmap.h
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $< $(BUILD)/tests/tracer/lib/libhmap.so.1 \
-		-Wl,-rpath,$(abspath $(BUILD)/tests/tracer/lib) $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $< -L$(BUILD) -lhmap \
+		-Wl,-rpath,$(abspath $(BUILD)) $(LDLIBS) -o $@
 
 $(BUILD)/tests/tracer/chain_stripped: $(BUILD)/tests/tracer/chain
 	strip -o $@ $<
