@@ -127,6 +127,31 @@ static const char *relative_file(Dwfl_Line *line, const char *file)
 	return file;
 }
 
+/*
+ * The start of the call-frame description range holding pc, from .eh_frame or .debug_frame.
+ * Every function the compiler or an assembler's CFI directives describe has one, so this
+ * finds a function's first instruction even in a library stripped of its symbol table.
+ */
+static uint64_t cfi_range_start(Dwfl_Module *mod, uint64_t pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfis[2] = {dwfl_module_eh_cfi(mod, &bias), NULL};
+	Dwarf_Addr dwarf_bias;
+	cfis[1] = dwfl_module_dwarf_cfi(mod, &dwarf_bias);
+	Dwarf_Addr biases[2] = {bias, dwarf_bias};
+	for (int i = 0; i < 2; i++) {
+		Dwarf_Frame *frame;
+		if (!cfis[i] || dwarf_cfi_addrframe(cfis[i], pc - biases[i], &frame) != 0)
+			continue;
+		Dwarf_Addr start, end;
+		int got = dwarf_frame_info(frame, &start, &end, NULL);
+		free(frame);
+		if (got >= 0 && start <= pc - biases[i])
+			return start + biases[i];
+	}
+	return 0;
+}
+
 const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 {
 	struct symcache_entry *e = &d->cache[(pc ^ (pc >> 12)) & (SYMCACHE_SIZE - 1)];
@@ -146,6 +171,8 @@ const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 		e->info.func = name;
 		e->info.func_start = pc - off;
 		e->info.func_size = sym.st_size;
+	} else {
+		e->info.func_start = cfi_range_start(mod, pc);
 	}
 	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
 	if (line) {

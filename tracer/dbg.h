@@ -16,6 +16,9 @@ struct dbg;
 /* What a code address is: function, offset, source line. Strings live as long as the dbg. */
 struct sym_info {
 	const char *func;     /* NULL when unknown */
+	/* Where the function holding pc starts: its symbol's address, or, where no symbol covers
+	 * pc (a stripped library's internal function), the start of pc's call-frame (CFI) range;
+	 * 0 when neither is known. Code can be decoded forward from here to pc. */
 	uint64_t func_start;
 	uint64_t func_size;
 	const char *file;     /* NULL when no line info */

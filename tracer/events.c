@@ -77,7 +77,7 @@ void code_of(struct tracer *T, uint64_t trap_pc, bool exact, struct code_loc *c,
 	*have_insn = false;
 	if (exact)
 		*have_insn = disasm_at(T->dis, trap_pc, insn);
-	else if (s->func)
+	else if (s->func_start)
 		*have_insn = disasm_writer(T->dis, s->func_start, trap_pc, insn);
 	c->pc = *have_insn ? insn->addr : trap_pc;
 	if (*have_insn)

@@ -108,10 +108,13 @@ def test_race_witness_quiet_when_reads_are_locked(trace):
 
 def test_write_from_outside_the_library_is_foreign(trace):
     t = trace(["-m", "chain", "-k", "42"], [FIXTURES / "chain", "foreign"])
-    assert t.rc == 0 and "chain[42] = 4242" in t.stdout, t.stderr
+    assert t.rc == 0 and "chain[42] = 4242" in t.stdout and "chain[42] = 4343" in t.stdout, t.stderr
     elem = [e for e in t.of("write") if e["field"] == "elem"]
-    assert [(e["op"], e["decoded"]) for e in elem] == [("assign", "1"), ("foreign", "4242")]
+    assert [(e["op"], e["decoded"]) for e in elem] == [
+        ("assign", "1"), ("foreign", "4242"), ("foreign", "4343")]
     assert elem[1]["func"] == "main" and elem[1]["file"].endswith("chain.c")
+    # No symbol covers the third writer: it is still named, decoded from its CFI range's start.
+    assert elem[2]["func"] is None and elem[2]["insn"] == "movq %rax, (%rdi)", elem[2]
 
 
 def test_programs_own_sigtrap_after_watch_hits_is_delivered(trace):
