@@ -47,12 +47,15 @@ def render_dot(ref, limit):
     new = None if problems else arrays(ref)[0]
     if new is not None:
         indices = range(new.n) if limit is None else range(min(new.n, limit))
+        array_column = []   # the first bucket of each chain, in array order
         for view in chains(ref, indices):
             prefix = "old" if view.old else "b"
             previous = "header"
             for b in view.buckets:
                 node_id = f"{prefix}{view.index}_{b.depth}"
                 lines.append(_bucket_node(ref, view, b, node_id))
+                if b.depth == 0:
+                    array_column.append(node_id)
                 label = "overflow" if b.depth else ("oldbuckets" if view.old else "buckets")
                 style = ' style="dashed"' if view.old and not b.depth else ""
                 if b.depth == 0 and view.index > 0:
@@ -67,6 +70,11 @@ def render_dot(ref, limit):
                     lines.append(f"  {previous} -> {marker_id};")
         if limit is not None and new.n > limit:
             lines.append(f'  more [shape=box, label="... {new.n - limit} more buckets"];')
+            array_column.append("more")
+        # Bucket arrays read top-down in one column, as they lie in memory; chains go right.
+        if array_column:
+            lines.append("  { rank=same; " + "; ".join(array_column) + "; }")
+            lines.extend(f"  {a} -> {b} [style=invis];" for a, b in zip(array_column, array_column[1:]))
     lines.append("}")
     return lines
 
