@@ -46,7 +46,7 @@ test: deps-test
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests
 
 demo: deps-test
-	$(MAKE) all
+	@$(MAKE) --no-print-directory -s all
 	@scripts/demo
 
 bench: deps-bench
