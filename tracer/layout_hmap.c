@@ -112,6 +112,26 @@ static void cell_type(Dwarf_Die *cell, unsigned max_direct, Dwarf_Die *value, bo
 	}
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/*
+ * The key or elem type as the program wrote it in HMAP_DEFINE (uint64_t, not long unsigned
+ * int): the type behind the NAME_keycell / NAME_elemcell typedef the bucket declares.
+ */
+static void as_written(Dwarf_Die *cell_value, Dwarf_Die *out)
+{
+	const char *name = dwarf_diename(cell_value);
+	bool cell_typedef = dwarf_tag(cell_value) == DW_TAG_typedef && name &&
+			    (ends_with(name, "_keycell") || ends_with(name, "_elemcell"));
+	Dwarf_Attribute a;
+	if (!cell_typedef || !dwarf_formref_die(dwarf_attr_integrate(cell_value, DW_AT_type, &a), out))
+		*out = *cell_value;
+}
+
 static void type_name(Dwarf_Die *t, char *buf, size_t n)
 {
 	Dwarf_Die target, bare;
@@ -239,11 +259,11 @@ static int load_bucket(Dwarf_Die *bucket, struct map_layout *l, char *err, size_
 	/* Go clears a key cell on delete only when the key holds pointers. */
 	Dwarf_Die kp;
 	l->key_cleared = l->key_indirect || (dwarf_peel(&kv, &kp) && dwarf_tag(&kp) == DW_TAG_pointer_type);
-	Dwarf_Die kvp, evp;
-	dwarf_peel(&kv, &kvp);
-	dwarf_peel(&ev, &evp);
-	type_name(&kvp, l->key_type, sizeof l->key_type);
-	type_name(&evp, l->elem_type, sizeof l->elem_type);
+	Dwarf_Die kvn, evn;
+	as_written(&kv, &kvn);
+	as_written(&ev, &evn);
+	type_name(&kvn, l->key_type, sizeof l->key_type);
+	type_name(&evn, l->elem_type, sizeof l->elem_type);
 	snprintf(l->type_name, sizeof l->type_name, "%.*s", (int)(strlen(bname) - strlen("_bucket")),
 		 bname);
 	return 0;

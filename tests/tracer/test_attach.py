@@ -80,7 +80,7 @@ def test_map_given_by_address_uses_its_type_descriptor(tmp_path):
     assert t.rc == 0, t.stderr
     meta = t.events[0]
     assert meta["map"] == addr and meta["layout"]["type"] == "chain_map"
-    assert meta["layout"]["key_type"] == "long unsigned int"
+    assert meta["layout"]["key_type"] == "uint64_t"
     writes = t.of("write")
     assert len(writes) == 12 and {e["op"] for e in writes} == {"delete"}
     assert "emptyOne" in [e["decoded"] for e in writes]
