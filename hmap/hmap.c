@@ -511,24 +511,38 @@ static void advise_huge_pages(void *mem, size_t size)
 }
 
 /*
- * makeBucketArray allocates an array of 2^b buckets. For b >= 4 it adds
- * 2^(b-4) spare buckets that newoverflow hands out before it allocates; the
- * last spare's overflow pointer is set to the array itself as an end marker.
+ * A bucket array for 2^b buckets holds, for b >= 4, 2^(b-4) spare buckets
+ * after them that newoverflow hands out before it allocates.
  */
+static inline uintptr_t bucketArrayLen(uint8_t b)
+{
+	return bucketShift(b) + (b >= 4 ? bucketShift(b - 4) : 0);
+}
+
+/*
+ * The first spare bucket of a zeroed array of 2^b buckets, or NULL when it
+ * has none; the last spare's overflow pointer is set to the array itself as
+ * an end marker.
+ */
+static bmap *spareOverflow(const struct hmap *h, void *buckets, uint8_t b)
+{
+	uintptr_t base = bucketShift(b), nbuckets = bucketArrayLen(b);
+	if (base == nbuckets)
+		return NULL;
+	setoverflow(h, bucket_at(h, buckets, nbuckets - 1), (bmap *)buckets);
+	return bucket_at(h, buckets, base);
+}
+
+/* makeBucketArray allocates an array of 2^b buckets and its spares. */
 static void *makeBucketArray(struct hmap *h, uint8_t b, bmap **nextOverflow)
 {
-	uintptr_t base = bucketShift(b);
-	uintptr_t nbuckets = base;
-	if (b >= 4)
-		nbuckets += bucketShift(b - 4);
+	uintptr_t nbuckets = bucketArrayLen(b);
 	void *buckets = alloc_zeroed(nbuckets, h->type->bucketsize);
-	if (buckets)
-		advise_huge_pages(buckets, nbuckets * h->type->bucketsize);
 	*nextOverflow = NULL;
-	if (buckets && base != nbuckets) {
-		*nextOverflow = bucket_at(h, buckets, base);
-		setoverflow(h, bucket_at(h, buckets, nbuckets - 1), (bmap *)buckets);
-	}
+	if (!buckets)
+		return NULL;
+	advise_huge_pages(buckets, nbuckets * h->type->bucketsize);
+	*nextOverflow = spareOverflow(h, buckets, b);
 	return buckets;
 }
 
@@ -1232,13 +1246,8 @@ void hmap_clear(struct hmap *h)
 	h->count = 0;
 	h->hash0 = new_hash0();
 	/* Reuse the bucket array: zeroing it makes every cell emptyRest; rebuild its spare overflow buckets. */
-	uintptr_t n = bucketShift(h->B);
-	uintptr_t nbuckets = n + (h->B >= 4 ? bucketShift(h->B - 4) : 0);
-	memset(h->buckets, 0, nbuckets * h->type->bucketsize);
-	if (nbuckets != n) {
-		h->extra->nextOverflow = bucket_at(h, h->buckets, n);
-		setoverflow(h, bucket_at(h, h->buckets, nbuckets - 1), (bmap *)h->buckets);
-	}
+	memset(h->buckets, 0, bucketArrayLen(h->B) * h->type->bucketsize);
+	h->extra->nextOverflow = spareOverflow(h, h->buckets, h->B);
 	end_write(h);
 }
 
