@@ -451,7 +451,7 @@ static inline void prefetch_bucket_for_write(bmap *b)
 
 /* ---- memory iterators may still read ---- */
 
-/* Frees mem now, or when the last live iterator finishes. False when out of memory. */
+/* Frees mem now, or when the last live iterator finishes (or never, when parking it runs out of memory). */
 static void retire(struct hmap *h, void *mem)
 {
 	if (!mem)
@@ -722,9 +722,9 @@ static inline bmap *lookup_bucket(const struct hmap *h, uint64_t hash)
 }
 
 /*
- * Finds key in the chain starting at b: its bucket and slot, or false. The
- * one lookup loop that access, assign's search and delete share. As in Go, a
- * bucket holding an emptyRest cell ends the search: nothing live follows it.
+ * Finds key in the chain starting at b: its bucket and slot, or false: the
+ * lookup of access, delete and iteration (assign walks for an empty cell
+ * too). As in Go, a bucket holding an emptyRest cell ends the search.
  * (The cells of a bucket are tested all at once, so a match is looked for
  * before the emptyRest test; no live cell lies beyond an emptyRest anyway.)
  */
