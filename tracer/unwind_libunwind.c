@@ -7,12 +7,11 @@
 #define _GNU_SOURCE
 #include "unwind.h"
 
-#include <fcntl.h>
 #include <libunwind-ptrace.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "mem.h"
 
 #define PAGE 4096
 #define CACHED_PAGES 8
@@ -25,24 +24,23 @@ struct unwinder {
 
 /* The page cache of the walk in progress (the tracer walks one stack at a time). */
 static struct {
-	int memfd;
+	struct mem mem;
 	int n;
 	uint64_t addr[CACHED_PAGES];
 	uint8_t data[CACHED_PAGES][PAGE];
-} walk_cache = {.memfd = -1};
+} walk_cache = {.mem.fd = -1};
 
 static int cached_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
 			     void *arg)
 {
 	uint64_t page = addr & ~(uint64_t)(PAGE - 1);
-	if (write || walk_cache.memfd < 0 || addr - page > PAGE - sizeof *val)
+	if (write || walk_cache.mem.fd < 0 || addr - page > PAGE - sizeof *val)
 		return _UPT_access_mem(as, addr, val, write, arg);
 	int i = 0;
 	while (i < walk_cache.n && walk_cache.addr[i] != page)
 		i++;
 	if (i == walk_cache.n) {
-		if (walk_cache.n == CACHED_PAGES ||
-		    pread(walk_cache.memfd, walk_cache.data[i], PAGE, (off_t)page) != PAGE)
+		if (walk_cache.n == CACHED_PAGES || !mem_read(&walk_cache.mem, page, walk_cache.data[i], PAGE))
 			return _UPT_access_mem(as, addr, val, write, arg);
 		walk_cache.addr[i] = page;
 		walk_cache.n++;
@@ -56,9 +54,7 @@ static struct unwinder *lu_init(struct dbg *d, pid_t pid)
 	struct unwinder *u = calloc(1, sizeof *u);
 	if (!u)
 		return NULL;
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
-	walk_cache.memfd = open(path, O_RDONLY | O_CLOEXEC);
+	mem_open(&walk_cache.mem, pid);
 	u->accessors = _UPT_accessors;
 	u->accessors.access_mem = cached_access_mem;
 	u->as = unw_create_addr_space(&u->accessors, 0);
@@ -108,9 +104,7 @@ static void lu_fin(struct unwinder *u)
 	if (!u)
 		return;
 	unw_destroy_addr_space(u->as);
-	if (walk_cache.memfd >= 0)
-		close(walk_cache.memfd);
-	walk_cache.memfd = -1;
+	mem_close(&walk_cache.mem);
 	free(u);
 }
 
