@@ -89,13 +89,6 @@ void code_of(struct tracer *T, uint64_t trap_pc, bool exact, struct code_loc *c,
 	c->line = w->line;
 }
 
-static uint64_t le_value(const uint8_t *b, unsigned n)
-{
-	uint64_t v = 0;
-	memcpy(&v, b, n > 8 ? 8 : n);
-	return v;
-}
-
 static void decode(struct tracer *T, const char *field, bool is_key_or_elem, bool is_key,
 		   const uint8_t *b, unsigned n, uint64_t v, char *out, size_t outlen)
 {
@@ -147,8 +140,8 @@ void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool
 			.field = fd.field,
 			.addr = from,
 			.size = n,
-			.old = le_value(oldb + (from - base), n),
-			.new = le_value(newb + (from - base), n),
+			.old = read_uint(oldb + (from - base), n),
+			.new = read_uint(newb + (from - base), n),
 			.code = *code,
 		};
 		e.at.in_bucket = fd.in_bucket;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-static uint64_t read_uint(const uint8_t *p, unsigned size)
+uint64_t read_uint(const uint8_t *p, unsigned size)
 {
 	uint64_t v = 0;
 	memcpy(&v, p, size < 8 ? size : 8);

@@ -66,6 +66,8 @@ struct field_desc {
 	unsigned size;
 };
 
+/* The little-endian value of the first size bytes at p (at most 8). */
+uint64_t read_uint(const uint8_t *p, unsigned size);
 bool hdr_read(struct mem *m, const struct map_layout *l, uint64_t map, struct hdr *h);
 int key_parse(const struct map_layout *l, const char *s, struct key *k, char *err, size_t errlen);
 uint64_t key_hash(const struct map_layout *l, const struct key *k, uint32_t seed);
