@@ -152,7 +152,7 @@ void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct 
 			uint64_t b = r[i].bucket_addr;
 			uint8_t top;
 			mem_read(&T->mem, d->loc.tophash_addr, &top, 1);
-			if (b == d->loc.bucket_addr && top > T->layout.emptyOne && top < T->layout.minTopHash) {
+			if (b == d->loc.bucket_addr && is_evacuated(&T->layout, top)) {
 				/* Growth work evacuated the key's old bucket: follow it to the new table. */
 				struct loc to;
 				if (locate(&T->mem, &T->layout, map, &T->key, &to) == 0 && !loc_same(&to, &d->loc)) {

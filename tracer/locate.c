@@ -156,9 +156,9 @@ static bool key_matches(struct mem *m, const struct map_layout *l, const uint8_t
 	return memcmp(cell, k->bytes, k->len) == 0;
 }
 
-static bool is_evacuated(const struct map_layout *l, uint8_t top0)
+bool is_evacuated(const struct map_layout *l, uint8_t top)
 {
-	return top0 > l->emptyOne && top0 < l->minTopHash;
+	return top > l->emptyOne && top < l->minTopHash;
 }
 
 int locate(struct mem *m, const struct map_layout *l, uint64_t map, const struct key *k,
