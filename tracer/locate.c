@@ -161,6 +161,21 @@ bool is_evacuated(const struct map_layout *l, uint8_t top)
 	return top > l->emptyOne && top < l->minTopHash;
 }
 
+/*
+ * The bucket index of hash in the new table, and (while growing: true) in
+ * the old one, half the size unless the growth is to the same size.
+ */
+static bool bucket_indices(const struct map_layout *l, const struct hdr *h, uint64_t hash,
+			   uint64_t *bi, uint64_t *old_bi)
+{
+	uint64_t mask = (1ull << h->B) - 1;
+	*bi = hash & mask;
+	if (!h->oldbuckets)
+		return false;
+	*old_bi = hash & ((h->flags & (unsigned)l->sameSizeGrow) ? mask : mask >> 1);
+	return true;
+}
+
 int locate(struct mem *m, const struct map_layout *l, uint64_t map, const struct key *k,
 	   struct loc *out)
 {
@@ -175,19 +190,18 @@ int locate(struct mem *m, const struct map_layout *l, uint64_t map, const struct
 	if (top < l->minTopHash)
 		top += (uint8_t)l->minTopHash;
 	out->top = top;
-	uint64_t mask = (1ull << h.B) - 1;
-	uint64_t bi = out->hash & mask;
+	uint64_t bi, obi;
+	bool growing = bucket_indices(l, &h, out->hash, &bi, &obi);
 	uint64_t head = bucket_addr(l, h.buckets, bi);
 	bool old = false;
-	if (h.oldbuckets) {
-		uint64_t om = (h.flags & (unsigned)l->sameSizeGrow) ? mask : mask >> 1;
-		uint64_t ob = bucket_addr(l, h.oldbuckets, out->hash & om);
+	if (growing) {
+		uint64_t ob = bucket_addr(l, h.oldbuckets, obi);
 		uint8_t t0;
 		if (!mem_read(m, ob + l->tophash_off, &t0, 1))
 			return -1;
 		if (!is_evacuated(l, t0)) {
 			head = ob;
-			bi = out->hash & om;
+			bi = obi;
 			old = true;
 		}
 	}
@@ -270,13 +284,10 @@ int chains_for_key(struct mem *m, const struct map_layout *l, uint64_t map, cons
 		return -1;
 	if (!h.buckets)
 		return 0;
-	uint64_t hash = key_hash(l, k, h.hash0);
-	uint64_t mask = (1ull << h.B) - 1;
-	if (h.oldbuckets) {
-		uint64_t om = (h.flags & (unsigned)l->sameSizeGrow) ? mask : mask >> 1;
-		chain_add(m, l, cs, bucket_addr(l, h.oldbuckets, hash & om), hash & om, true);
-	}
-	chain_add(m, l, cs, bucket_addr(l, h.buckets, hash & mask), hash & mask, false);
+	uint64_t bi, obi;
+	if (bucket_indices(l, &h, key_hash(l, k, h.hash0), &bi, &obi))
+		chain_add(m, l, cs, bucket_addr(l, h.oldbuckets, obi), obi, true);
+	chain_add(m, l, cs, bucket_addr(l, h.buckets, bi), bi, false);
 	return 0;
 }
 
