@@ -291,9 +291,7 @@ def map_ref_of_expr(expr):
         raise MapvizError("missing map expression")
     try:
         value = gdb.parse_and_eval(expr)
-    except gdb.MemoryError as e:
-        raise MapvizError(str(e))
-    except gdb.error as e:
+    except gdb.error as e:   # gdb.MemoryError included
         raise MapvizError(str(e))
     return map_ref_of_value(value)
 
