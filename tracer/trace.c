@@ -50,6 +50,16 @@ void note(const char *fmt, ...)
 
 static void detach_all(struct tracer *T);
 
+/* waitpid, retried when a signal to the tracer (SIGINT, SIGTERM, SIGHUP) interrupts it. */
+static pid_t wait_status(pid_t pid, int *st, int options)
+{
+	pid_t r;
+	do
+		r = waitpid(pid, st, options);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 /* A setup error: one line, the process left as it was (ours: killed), exit 2. */
 void fatal_setup(struct tracer *T, const char *fmt, ...)
 {
@@ -129,10 +139,7 @@ void hold_threads(struct tracer *T, struct thread *current)
 		if (t == current || t->stopped || t->fresh)
 			continue;
 		int st;
-		pid_t r;
-		do
-			r = waitpid(t->tid, &st, __WALL);
-		while (r < 0 && errno == EINTR);
+		pid_t r = wait_status(t->tid, &st, __WALL);
 		if (r < 0) {
 			t->stopped = true; /* gone: nothing to arm */
 			t->held = true;
@@ -276,8 +283,8 @@ static void release_child(struct tracer *T, pid_t parent, int ev)
 			break;
 		}
 	int st;
-	while (!stopped && waitpid(child, &st, __WALL) < 0 && errno == EINTR)
-		;
+	if (!stopped)
+		wait_status(child, &st, __WALL);
 	for (int i = 0; ev == PTRACE_EVENT_FORK && i < T->nbps; i++)
 		if (T->bps[i].inserted)
 			mem_poke_byte(child, T->bps[i].addr, T->bps[i].orig, NULL);
@@ -289,12 +296,8 @@ static int wait_trap(struct tracer *T, struct thread *t)
 {
 	for (;;) {
 		int st;
-		pid_t r = waitpid(t->tid, &st, __WALL);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
+		if (wait_status(t->tid, &st, __WALL) < 0)
 			return -1;
-		}
 		if (!WIFSTOPPED(st)) {
 			t->has_pending = true; /* exited: handled by the main loop */
 			t->pending_status = st;
@@ -408,11 +411,8 @@ static void launch(struct tracer *T)
 	 * mapped every library the program was linked with. */
 	uint64_t entry = 0;
 	for (;;) {
-		if (waitpid(pid, &st, __WALL) != pid) {
-			if (errno == EINTR)
-				continue;
+		if (wait_status(pid, &st, __WALL) != pid)
 			fatal_setup(T, "waitpid %d: %s", (int)pid, strerror(errno));
-		}
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
 			T->pid = 0;
 			fatal_setup(T, "%s exited before it started (exec failed?)", T->opt.argv[0]);
@@ -481,10 +481,7 @@ static void attach(struct tracer *T, pid_t pid)
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		int st;
-		pid_t r;
-		do
-			r = waitpid(t->tid, &st, __WALL);
-		while (r < 0 && errno == EINTR);
+		pid_t r = wait_status(t->tid, &st, __WALL);
 		t->stopped = true;
 		if (r > 0 && !(WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP)) {
 			t->has_pending = true;
@@ -530,10 +527,7 @@ static int take_queued_sigtrap(struct tracer *T, struct thread *t)
 		return -1;
 	for (;;) {
 		int st;
-		pid_t r = waitpid(t->tid, &st, __WALL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || !WIFSTOPPED(st))
+		if (wait_status(t->tid, &st, __WALL) < 0 || !WIFSTOPPED(st))
 			return -1;
 		if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP)
 			return st;
@@ -568,8 +562,7 @@ static void detach_all(struct tracer *T)
 		struct thread *t = &T->threads[i];
 		if (t->fresh && !t->stopped) {
 			int st;
-			while (waitpid(t->tid, &st, __WALL) < 0 && errno == EINTR)
-				;
+			wait_status(t->tid, &st, __WALL);
 			t->stopped = t->held = true;
 			t->fresh = false;
 		}
@@ -609,8 +602,7 @@ static void detach_all(struct tracer *T)
 	if (T->pending_clone) {
 		/* Created while we were leaving: it has no registers of ours; let it go. */
 		int st;
-		while (waitpid(T->pending_clone, &st, __WALL) < 0 && errno == EINTR)
-			;
+		wait_status(T->pending_clone, &st, __WALL);
 		ptrace(PTRACE_DETACH, T->pending_clone, 0, 0);
 	}
 	T->nthreads = 0;
@@ -834,9 +826,8 @@ int tracer_run(struct tracer *T)
 			return 0;
 		/* Our child runs on untraced: its exit status is still ours to pass on. */
 		int st;
-		while (waitpid(T->pid, &st, 0) < 0)
-			if (errno != EINTR)
-				return 0;
+		if (wait_status(T->pid, &st, 0) < 0)
+			return 0;
 		T->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		T->exit_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	} else {
