@@ -75,9 +75,9 @@ static void slot_regions_for(struct tracer *T, const struct loc *loc)
 	set_region(T, &r[R_ARRAY], loc->bucket_addr + l->tophash_off, l->bucket_cnt < 8 ? l->bucket_cnt : 8,
 		   ROLE_TOPHASH_ARRAY, loc->bucket_addr);
 	if (l->key_cleared)
-		set_region(T, &r[R_CELL], loc->key_addr, l->keycell < 8 ? l->keycell : 8, ROLE_KEYCELL, 0);
+		set_region(T, &r[R_CELL], loc->key_addr, watched_len(l->keycell), ROLE_KEYCELL, 0);
 	else
-		set_region(T, &r[R_CELL], loc->elem_addr, l->elemcell < 8 ? l->elemcell : 8, ROLE_ELEMCELL, 0);
+		set_region(T, &r[R_CELL], loc->elem_addr, watched_len(l->elemcell), ROLE_ELEMCELL, 0);
 }
 
 void delete_entry(struct tracer *T, struct thread *t, struct user_regs_struct *regs)
@@ -144,8 +144,8 @@ void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct 
 		report_region_hit(T, t, regs, &r[i], &cs, map);
 		switch (r[i].role) {
 		case ROLE_KEYCELL: /* the key is cleared first, then the elem */
-			set_region(T, &r[R_CELL], d->loc.elem_addr,
-				   T->layout.elemcell < 8 ? T->layout.elemcell : 8, ROLE_ELEMCELL, 0);
+			set_region(T, &r[R_CELL], d->loc.elem_addr, watched_len(T->layout.elemcell),
+				   ROLE_ELEMCELL, 0);
 			rearm = true;
 			break;
 		case ROLE_TOPHASH_ARRAY: {
@@ -162,8 +162,7 @@ void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct 
 					slot_regions_for(T, &to);
 					if (!to.present && !T->layout.key_cleared)
 						set_region(T, &r[R_COUNT], to.key_addr,
-							   T->layout.keycell < 8 ? T->layout.keycell : 8,
-							   ROLE_ARRIVING_KEY, 0);
+							   watched_len(T->layout.keycell), ROLE_ARRIVING_KEY, 0);
 					rearm = true;
 				}
 				break;

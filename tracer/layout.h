@@ -82,6 +82,9 @@ struct layout_provider {
 
 extern const struct layout_provider layout_hmap;
 
+/* How much of a key or elem cell of size cell is watched: its first 8 bytes at most. */
+static inline unsigned watched_len(unsigned cell) { return cell < 8 ? cell : 8; }
+
 /* Display name of a tophash value (a state name, or NULL for a live hash byte). */
 const char *layout_state_name(const struct map_layout *l, unsigned v);
 /* Flag bits by name, "hashWriting|sameSizeGrow", or "0". */

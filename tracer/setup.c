@@ -42,8 +42,8 @@ int slot_regions_needed(const struct map_layout *l, char *why, size_t n)
 {
 	int worst = 0, wk = 0, we = 0;
 	for (unsigned i = 0; i < l->bucket_cnt; i++) {
-		int k = pieces(l->keys_off + i * l->keycell, l->keycell < 8 ? l->keycell : 8);
-		int e = pieces(l->elems_off + i * l->elemcell, l->elemcell < 8 ? l->elemcell : 8);
+		int k = pieces(l->keys_off + i * l->keycell, watched_len(l->keycell));
+		int e = pieces(l->elems_off + i * l->elemcell, watched_len(l->elemcell));
 		if (k + e > worst) {
 			worst = k + e;
 			wk = k;

@@ -44,8 +44,8 @@ void slot_regions(struct tracer *T, struct region *r)
 	bool rd = T->opt.reads;
 	if (loc->valid) {
 		add(T, r, &n, loc->tophash_addr, 1, ROLE_CELL, rd);
-		add(T, r, &n, loc->key_addr, l->keycell < 8 ? l->keycell : 8, ROLE_KEYCELL, rd);
-		add(T, r, &n, loc->elem_addr, l->elemcell < 8 ? l->elemcell : 8, ROLE_ELEMCELL, rd);
+		add(T, r, &n, loc->key_addr, watched_len(l->keycell), ROLE_KEYCELL, rd);
+		add(T, r, &n, loc->elem_addr, watched_len(l->elemcell), ROLE_ELEMCELL, rd);
 	} else if (loc->wait_addr) {
 		add(T, r, &n, loc->wait_addr, loc->wait_len, ROLE_TAIL, false);
 	}
@@ -78,7 +78,7 @@ static bool half_written(struct tracer *T, const struct loc *now, bool key_writt
 {
 	static const uint8_t zeros[8];
 	uint8_t top, cell[8];
-	unsigned n = T->layout.keycell < 8 ? T->layout.keycell : 8;
+	unsigned n = watched_len(T->layout.keycell);
 	if (now->present || !T->loc.valid || T->loc.hash != now->hash ||
 	    !mem_read(&T->mem, T->loc.tophash_addr, &top, 1) || top != now->top ||
 	    !mem_read(&T->mem, T->loc.key_addr, cell, n) || memcmp(cell, zeros, n) != 0)
