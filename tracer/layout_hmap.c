@@ -42,22 +42,19 @@ static uint64_t die_size(Dwarf_Die *t)
 	return dwarf_tag(&p) == DW_TAG_pointer_type ? sizeof(void *) : 0;
 }
 
-/* The element type of an array type DIE. */
-static bool array_elem(Dwarf_Die *arr, Dwarf_Die *out)
+/* The type that type DIE t refers to when t (typedefs and qualifiers peeled) has this tag. */
+static bool referred_type(Dwarf_Die *t, int tag, Dwarf_Die *out)
 {
 	Dwarf_Die p;
 	Dwarf_Attribute a;
-	return dwarf_peel(arr, &p) && dwarf_tag(&p) == DW_TAG_array_type &&
-	       dwarf_attr_integrate(&p, DW_AT_type, &a) && dwarf_formref_die(&a, out);
+	return dwarf_peel(t, &p) && dwarf_tag(&p) == tag && dwarf_attr_integrate(&p, DW_AT_type, &a) &&
+	       dwarf_formref_die(&a, out);
 }
 
-static bool pointee(Dwarf_Die *ptr, Dwarf_Die *out)
-{
-	Dwarf_Die p;
-	Dwarf_Attribute a;
-	return dwarf_peel(ptr, &p) && dwarf_tag(&p) == DW_TAG_pointer_type &&
-	       dwarf_attr_integrate(&p, DW_AT_type, &a) && dwarf_formref_die(&a, out);
-}
+/* The element type of an array type DIE. */
+static bool array_elem(Dwarf_Die *arr, Dwarf_Die *out) { return referred_type(arr, DW_TAG_array_type, out); }
+
+static bool pointee(Dwarf_Die *ptr, Dwarf_Die *out) { return referred_type(ptr, DW_TAG_pointer_type, out); }
 
 static bool is_char_pointer(Dwarf_Die *t)
 {
