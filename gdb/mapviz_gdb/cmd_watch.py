@@ -126,7 +126,7 @@ class WatchSession:
             index, b, s = pos
             t, k, e = b.tophash_addr(lay, s), b.key_addr(lay, s), b.elem_addr(lay, s)
             desc = f"bucket {index} overflow {b.depth} slot {s} (absent: where an insert would put it)"
-        buckets_field = ref.addr + _field_offset("buckets")
+        buckets_field = ref.addr + layouts.struct_fields(gdb.lookup_type("struct hmap"))["buckets"][0]
         return [Region("tophash", t, 1), Region("key", k, watch_length(lay.key_cell)),
                 Region("elem", e, watch_length(lay.elem_cell)), Region("buckets", buckets_field, 8)], desc
 
@@ -206,10 +206,6 @@ def _evacuate_frame():
             return f
         f = f.older()
     return None
-
-
-def _field_offset(name):
-    return next(f.bitpos // 8 for f in gdb.lookup_type("struct hmap").fields() if f.name == name)
 
 
 def _decode(session, field, raw):

@@ -77,7 +77,7 @@ class MapRef:
         return self.header.addr
 
 
-def _struct_fields(t):
+def struct_fields(t):
     """{name: (byte offset, size)} of a struct type."""
     return {f.name: (f.bitpos // 8, f.type.sizeof) for f in t.strip_typedefs().fields() if f.name}
 
@@ -144,7 +144,7 @@ class HmapDwarfProvider:
 
     def read_header(self, addr):
         htype = gdb.lookup_type("struct hmap")
-        fields = _struct_fields(htype)
+        fields = struct_fields(htype)
         return MapHeader(addr, _decode_struct(memory.read(addr, htype.sizeof), fields, MapHeader.FIELDS), consts())
 
     def layout(self, descriptor_addr, bucket_type):
@@ -231,7 +231,7 @@ class HmapDwarfProvider:
 
 def decode_descriptor(raw):
     """A struct hmap_type's bytes as a dict (its offsets from DWARF)."""
-    fields = _struct_fields(gdb.lookup_type("struct hmap_type"))
+    fields = struct_fields(gdb.lookup_type("struct hmap_type"))
     d = _decode_struct(raw, fields, HmapDwarfProvider.DESCRIPTOR_INTS)
     for name in ("name", "key_type", "elem_type"):
         off, size = fields[name]
