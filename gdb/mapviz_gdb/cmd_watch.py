@@ -5,8 +5,8 @@ and its elem cell (their first 8 bytes), and on the map's `buckets` field
 (a change there means growth). Each write prints one line: field,
 old -> new with the slot state's name, and the function and file:line that
 wrote it. When evacuation marks the key's old cell evacuatedX/Y, the watch
-stops once, lets evacuate return, finds the key's new slot and moves the
-watchpoints there, then continues.
+stops to plant a breakpoint where evacuate returns, stops there to find the
+key's new slot and move the watchpoints to it, and continues each time.
 
 GDB decides before any Python code runs whether a write watchpoint
 triggers, and it does not report a write that leaves the value unchanged;
@@ -224,7 +224,7 @@ def _decode(session, field, raw):
 
 
 def _location():
-    """'in evacuate hmap/hmap.c:755 (during hmap_assign)': the writing frame, and the map
+    """'in evacuate_k hmap/hmap.c:LINE (during hmap_assign)': the writing frame, and the map
     operation the program called when that is another function."""
     try:
         frame = gdb.newest_frame()
