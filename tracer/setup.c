@@ -54,6 +54,16 @@ int slot_regions_needed(const struct map_layout *l, char *why, size_t n)
 	return worst + 2;
 }
 
+/* The path of the traced program's executable into exe (empty when unknown); its length. */
+static ssize_t program_exe(pid_t pid, char *exe, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, exe, size - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
 void emit_meta(struct tracer *T)
 {
 	struct meta m = {
@@ -67,10 +77,7 @@ void emit_meta(struct tracer *T)
 	};
 	char exe[256];
 	if (!m.program) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/exe", (int)T->pid);
-		ssize_t n = readlink(path, exe, sizeof exe - 1);
-		exe[n > 0 ? n : 0] = '\0';
+		program_exe(T->pid, exe, sizeof exe);
 		m.program = exe;
 	}
 	T->opt.writer->meta(T->out, &m);
@@ -82,10 +89,8 @@ int session_setup(struct tracer *T)
 	T->arch = arch_watch();
 	T->lp = &layout_hmap;
 	if (T->lp->resolve(T->dbg, T->opt.map, &T->target, &T->layout, err, sizeof err) != 0) {
-		char exe[4096], path[64];
-		snprintf(path, sizeof path, "/proc/%d/exe", (int)T->pid);
-		ssize_t n = readlink(path, exe, sizeof exe - 1);
-		exe[n > 0 ? n : 0] = '\0';
+		char exe[4096];
+		ssize_t n = program_exe(T->pid, exe, sizeof exe);
 		uint64_t addr;
 		if (n > 0 && !dbg_module_has_dwarf(T->dbg, exe))
 			fatal_setup(T, "%s has no DWARF debug info (stripped binary?): cannot find map %s",
