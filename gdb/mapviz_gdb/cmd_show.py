@@ -122,7 +122,7 @@ class ChainRenderer:
                     f"  elem {self.elem_codec.text(b.elem_cell(lay, s))}")
         else:  # evacuatedX/Y: the entry moved; its bytes stay behind for old iterators
             dest = index + (self.newbit if name == "evacuatedY" else 0)
-            text = (f"  [{s}] " + self.style(name, f"{top:#04x} {name}") +
+            text = (f"  [{s}] " + self.style(name, self.c.tophash_text(top)) +
                     f"  stale key {self.key_codec.text(b.key_cell(lay, s))} -> bucket {dest}")
         return text + "".join("  " + self.style("marker", m) for m in markers)
 
@@ -132,7 +132,7 @@ class ChainRenderer:
         first, last, top = run
         slots = f"[{first}]" if first == last else f"[{first}-{last}]"
         name = self.c.state_name[top]
-        lines.append(f"  {slots} " + self.style(name, f"{top:#04x} {name}"))
+        lines.append(f"  {slots} " + self.style(name, self.c.tophash_text(top)))
 
 
 def count_check(h, stats):

@@ -213,8 +213,7 @@ def _decode(session, field, raw):
         return "<unreadable>"
     n = int.from_bytes(raw, "little")
     if field == "tophash":
-        name = session.ref.layout.consts.state_name.get(n)
-        return f"{n:#04x}" + (f" {name}" if name else "")
+        return session.ref.layout.consts.tophash_text(n)
     if field == "buckets":
         return f"{n:#x}"
     lay = session.ref.layout
