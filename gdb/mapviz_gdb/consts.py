@@ -35,9 +35,6 @@ class Consts:
         # tophash value -> state name, for every value below minTopHash.
         self.state_name = {v: k for k, v in self.states.items() if k != "minTopHash"}
 
-    def is_live(self, top):
-        return top >= self.min_top_hash
-
     def is_empty(self, top):
         """Go's isEmpty: an empty cell an insert may reuse."""
         return top <= self.empty_one

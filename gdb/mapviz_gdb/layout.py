@@ -36,12 +36,6 @@ class MapLayout:
         self.consts = c                   # Consts: slot states, flags, sizes of this map's design
         self._codecs = None               # (key, elem) CellCodecs, made by cells.codecs()
 
-    def key_offset(self, slot):
-        return self.keys_offset + slot * self.key_cell
-
-    def elem_offset(self, slot):
-        return self.elems_offset + slot * self.elem_cell
-
 
 class MapHeader:
     """The fields of struct hmap, decoded from one read."""
