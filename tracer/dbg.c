@@ -42,7 +42,6 @@ static int report(struct dbg *d, char *err, size_t errlen)
 		snprintf(err, errlen, "dwfl_report_end pid %d: %s", (int)d->pid, dwfl_errmsg(-1));
 		return -1;
 	}
-	memset(d->cache, 0, sizeof d->cache);
 	return 0;
 }
 
@@ -69,8 +68,6 @@ struct dbg *dbg_open(pid_t pid, char *err, size_t errlen)
 	}
 	return d;
 }
-
-int dbg_refresh(struct dbg *d, char *err, size_t errlen) { return report(d, err, errlen); }
 
 void dbg_close(struct dbg *d)
 {

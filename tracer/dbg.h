@@ -33,8 +33,6 @@ struct enum_value {
 
 /* Reports pid's modules. NULL with err filled (one line) on failure. */
 struct dbg *dbg_open(pid_t pid, char *err, size_t errlen);
-/* Reports the modules again (after the dynamic loader mapped more). */
-int dbg_refresh(struct dbg *d, char *err, size_t errlen);
 void dbg_close(struct dbg *d);
 
 /* The address of function or object symbol name in any module (local symbols too). */
