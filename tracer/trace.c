@@ -182,8 +182,8 @@ int arm_thread(struct tracer *T, struct thread *t, const struct region *r)
 
 void arm_all(struct tracer *T, struct thread *current)
 {
-	bool print = T->gen == 0;
-	T->gen++;
+	bool print = !T->armed;
+	T->armed = true;
 	if (T->nthreads > 1)
 		hold_threads(T, current);
 	int ok = 0, n = 0;

@@ -123,7 +123,7 @@ struct tracer {
 
 	/* Process-wide watches (slot mode): every thread holds these. */
 	struct region regions[ARCH_MAX_WATCH];
-	unsigned gen; /* bumped when regions change; 0 until first armed */
+	bool armed;   /* the regions were armed once (and said so) */
 
 	struct bp bps[MAX_BPS];
 	int nbps;
