@@ -721,15 +721,24 @@ static inline bmap *lookup_bucket(const struct hmap *h, uint64_t hash)
 	return b;
 }
 
+/* Where assign puts a key its walk did not find. */
+struct insert_at {
+	bmap *b;    /* the bucket of the first empty cell, NULL when the chain has none */
+	unsigned i; /* that cell */
+	bmap *tail; /* the last bucket walked: the chain's tail when b is NULL */
+};
+
 /*
  * Finds key in the chain starting at b: its bucket and slot, or false: the
- * lookup of access, delete and iteration (assign walks for an empty cell
- * too). As in Go, a bucket holding an emptyRest cell ends the search.
+ * lookup of access, delete, iteration and assign, which also passes ins to
+ * learn the first empty cell on the way. As in Go, a bucket holding an
+ * emptyRest cell ends the search.
  * (The cells of a bucket are tested all at once, so a match is looked for
  * before the emptyRest test; no live cell lies beyond an emptyRest anyway.)
  */
 static ALWAYS_INLINE bool find_in_chain(const struct hmap *h, bmap *b, uint8_t top, const void *key,
-					 uint32_t ks, bmap **found_b, uintptr_t *found_i)
+					 uint32_t ks, bmap **found_b, uintptr_t *found_i,
+					 struct insert_at *ins)
 {
 	/* b is not NULL: a map that has (had) entries has buckets. */
 	do {
@@ -740,6 +749,14 @@ static ALWAYS_INLINE bool find_in_chain(const struct hmap *h, bmap *b, uint8_t t
 				*found_b = b;
 				*found_i = i;
 				return true;
+			}
+		}
+		if (ins) {
+			uint64_t empties = empty_cells(g);
+			ins->tail = b;
+			if (!ins->b && empties) {
+				ins->b = b;
+				ins->i = first_cell(empties);
 			}
 		}
 		if (zero_bytes(g))
@@ -755,7 +772,7 @@ static ALWAYS_INLINE void *access_k(struct hmap *h, const void *key, uint32_t ks
 	bmap *b = lookup_bucket(h, hash);
 	uintptr_t i;
 	prefetch_bucket(b);
-	if (!find_in_chain(h, b, tophash(hash), key, ks, &b, &i))
+	if (!find_in_chain(h, b, tophash(hash), key, ks, &b, &i, NULL))
 		return NULL;
 	return cell_elem(h, elem_cell(h, b, i));
 }
@@ -1029,39 +1046,22 @@ again:;
 	/*
 	 * One walk of the chain, Go's bucketloop: the key's cell when it is
 	 * present, and otherwise the first empty cell, where the key goes (or,
-	 * when there is none, the chain's tail, for a new overflow bucket). A
-	 * bucket holding an emptyRest cell is the last one that can hold the key.
+	 * when there is none, the chain's tail, for a new overflow bucket).
 	 */
-	uint8_t *inserti = NULL;
-	void *insertk = NULL, *inserte = NULL;
-	bmap *tail = b;
-	for (bmap *c = b; c; c = overflow(h, c)) {
-		tail = c;
-		uint64_t g = tophash_group(c);
-		for (uint64_t m = match_tophash(g, top); m; m &= m - 1) {
-			unsigned i = first_cell(m);
-			if (bucket_tophash(c)[i] != top || !key_equal_k(h, key, key_of_cell(h, c, i, ks), ks))
-				continue;
-			/*
-			 * Overwrite. Like Go's needkeyupdate for strings, a string key takes
-			 * the new pointer: equal bytes, but the caller may free the old ones.
-			 */
-			if (t->hash_kind == hmap_hashString)
-				copy_value(cell_key(h, key_cell(h, c, i)), key, t->key_size);
-			void *e = cell_elem(h, elem_cell(h, c, i));
-			copy_value(e, elem, t->elem_size);
-			result = e;
-			goto done;
-		}
-		uint64_t empties = empty_cells(g);
-		if (!inserti && empties) {
-			unsigned i = first_cell(empties);
-			inserti = &bucket_tophash(c)[i];
-			insertk = key_cell(h, c, i);
-			inserte = elem_cell(h, c, i);
-		}
-		if (zero_bytes(g))
-			break;
+	struct insert_at ins = {0};
+	bmap *fb;
+	uintptr_t fi;
+	if (find_in_chain(h, b, top, key, ks, &fb, &fi, &ins)) {
+		/*
+		 * Overwrite. Like Go's needkeyupdate for strings, a string key takes
+		 * the new pointer: equal bytes, but the caller may free the old ones.
+		 */
+		if (t->hash_kind == hmap_hashString)
+			copy_value(cell_key(h, key_cell(h, fb, fi)), key, t->key_size);
+		void *e = cell_elem(h, elem_cell(h, fb, fi));
+		copy_value(e, elem, t->elem_size);
+		result = e;
+		goto done;
 	}
 
 	/* If we hit the max load factor or we have too many overflow buckets,
@@ -1086,18 +1086,17 @@ again:;
 			goto done;
 		}
 	}
-	if (!inserti) {
+	if (!ins.b) {
 		/* The current bucket and all the overflow buckets connected to it are full: allocate a new one. */
-		bmap *newb = newoverflow(h, tail);
-		if (!newb) {
+		ins.b = newoverflow(h, ins.tail);
+		if (!ins.b) {
 			release(kmem);
 			release(emem);
 			goto done;
 		}
-		inserti = &bucket_tophash(newb)[0];
-		insertk = key_cell(h, newb, 0);
-		inserte = elem_cell(h, newb, 0);
 	}
+	uint8_t *inserti = &bucket_tophash(ins.b)[ins.i];
+	void *insertk = key_cell(h, ins.b, ins.i), *inserte = elem_cell(h, ins.b, ins.i);
 
 	/* Store the new key and elem at the insert position. */
 	if (kmem) {
@@ -1180,7 +1179,7 @@ static ALWAYS_INLINE bool delete_k(struct hmap *h, const void *key, uint32_t ks)
 	bmap *b;
 	uintptr_t i;
 	prefetch_bucket(bOrig);
-	if (!find_in_chain(h, bOrig, tophash(hash), key, ks, &b, &i))
+	if (!find_in_chain(h, bOrig, tophash(hash), key, ks, &b, &i, NULL))
 		goto done;
 
 	/* Only clear the key if there are pointers in it; the elem cell is always cleared. */
@@ -1369,7 +1368,7 @@ next:
 			uint64_t hash = hash_key(h, k);
 			bmap *fb;
 			uintptr_t fi;
-			if (!find_in_chain(h, lookup_bucket(h, hash), tophash(hash), k, any_key, &fb, &fi))
+			if (!find_in_chain(h, lookup_bucket(h, hash), tophash(hash), k, any_key, &fb, &fi, NULL))
 				continue; /* key has been deleted */
 			it->key = cell_key(h, key_cell(h, fb, fi));
 			it->elem = cell_elem(h, elem_cell(h, fb, fi));
