@@ -27,19 +27,6 @@
 
 enum { R_COUNT, R_FLAGS, R_ARRAY, R_CELL };
 
-bool key_at(struct tracer *T, uint64_t key_ptr)
-{
-	const struct map_layout *l = &T->layout;
-	uint8_t buf[256];
-	if (l->key_kind == KEY_STRING) {
-		uint64_t s;
-		return mem_read_u64(&T->mem, key_ptr, &s) && mem_read(&T->mem, s, buf, T->key.len + 1) &&
-		       memcmp(buf, T->key.bytes, T->key.len) == 0 && buf[T->key.len] == 0;
-	}
-	return T->key.len <= sizeof buf && mem_read(&T->mem, key_ptr, buf, T->key.len) &&
-	       memcmp(buf, T->key.bytes, T->key.len) == 0;
-}
-
 static void set_region(struct tracer *T, struct region *r, uint64_t addr, unsigned len,
 		       enum role role, uint64_t bucket)
 {
@@ -83,7 +70,7 @@ static void slot_regions_for(struct tracer *T, const struct loc *loc)
 void delete_entry(struct tracer *T, struct thread *t, struct user_regs_struct *regs)
 {
 	uint64_t map = current_map(T);
-	if (!map || regs->rdi != map || T->del.active || !key_at(T, regs->rsi))
+	if (!map || regs->rdi != map || T->del.active || !key_value_at(&T->mem, &T->layout, regs->rsi, &T->key))
 		return;
 	struct delete_run *d = &T->del;
 	memset(d, 0, sizeof *d);

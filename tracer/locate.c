@@ -136,23 +136,31 @@ static uint64_t bucket_addr(const struct map_layout *l, uint64_t array, uint64_t
 	return array + i * l->bucketsize;
 }
 
-/* Does the key cell at addr hold k? */
+/* Whether the NUL-terminated string at addr is k's. */
+static bool string_at(struct mem *m, uint64_t addr, const struct key *k)
+{
+	uint8_t buf[sizeof k->bytes + 1];
+	return mem_read(m, addr, buf, k->len + 1) && memcmp(buf, k->bytes, k->len) == 0 && buf[k->len] == 0;
+}
+
+bool key_value_at(struct mem *m, const struct map_layout *l, uint64_t addr, const struct key *k)
+{
+	if (l->key_kind == KEY_STRING) {
+		uint64_t s;
+		return mem_read_u64(m, addr, &s) && string_at(m, s, k);
+	}
+	uint8_t buf[sizeof k->bytes];
+	return k->len <= sizeof buf && mem_read(m, addr, buf, k->len) && memcmp(buf, k->bytes, k->len) == 0;
+}
+
+/* Does the key cell (its bytes at cell) hold k? */
 static bool key_matches(struct mem *m, const struct map_layout *l, const uint8_t *cell,
 			const struct key *k)
 {
-	uint8_t buf[256];
-	if (l->key_kind == KEY_STRING || l->key_indirect) {
-		uint64_t p = read_uint(cell, 8);
-		if (l->key_indirect && l->key_kind != KEY_STRING) {
-			return l->key_size <= sizeof buf && mem_read(m, p, buf, l->key_size) &&
-			       memcmp(buf, k->bytes, k->len) == 0;
-		}
-		if (l->key_indirect && !mem_read_u64(m, p, &p))
-			return false;
-		/* A string: its bytes then a NUL. */
-		return mem_read(m, p, buf, k->len + 1) && memcmp(buf, k->bytes, k->len) == 0 &&
-		       buf[k->len] == 0;
-	}
+	if (l->key_indirect)
+		return key_value_at(m, l, read_uint(cell, 8), k);
+	if (l->key_kind == KEY_STRING)
+		return string_at(m, read_uint(cell, 8), k);
 	return memcmp(cell, k->bytes, k->len) == 0;
 }
 

@@ -75,6 +75,8 @@ uint64_t key_hash(const struct map_layout *l, const struct key *k, uint32_t seed
 void value_text(const struct map_layout *l, bool is_key, const uint8_t *b, size_t n, char *out,
 		size_t outlen);
 
+/* Whether the KEY value at addr (for string keys, the const char * there) is k. */
+bool key_value_at(struct mem *m, const struct map_layout *l, uint64_t addr, const struct key *k);
 /* Whether tophash byte top is an evacuatedX/Y/Empty state: its bucket was evacuated. */
 bool is_evacuated(const struct map_layout *l, uint8_t top);
 /* Finds the key as the map's lookup would. -1 when the map's memory is unreadable. */

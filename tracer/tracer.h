@@ -222,7 +222,6 @@ void delete_hit(struct tracer *T, struct thread *t, unsigned mask, const struct 
 void delete_return(struct tracer *T, struct thread *t, struct user_regs_struct *regs, struct bp *b);
 /* The map's address now: the global's value, or the fixed address. 0 when not yet. */
 uint64_t current_map(struct tracer *T);
-bool key_at(struct tracer *T, uint64_t key_ptr);
 
 /* race.c: a race event when access (just emitted by t) happens while another thread writes */
 void race_check(struct tracer *T, struct thread *t, const struct event *access);
