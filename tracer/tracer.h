@@ -7,7 +7,7 @@
  *   while that thread (for bytes: the thread being handled) is ptrace-stopped.
  * - Every watch region has a shadow copy of its bytes, refreshed at each hit
  *   and at each arming, so an event's old value is what the region held.
- * - On every way out (exit, -n, SIGINT/SIGTERM, setup error after attach) all
+ * - On every way out (exit, -n, SIGINT/SIGTERM/SIGHUP, setup error after attach) all
  *   registers of every live thread are cleared and every breakpoint byte is
  *   restored before the threads are detached.
  */
