@@ -14,7 +14,7 @@ machine may be shared: the last line says how much the runs spread).
 Cost when nothing is hit: `hits quiet N` writes other keys of the same map;
 its loop time traced vs untraced.
 
-Targets (issue 4): tracer >= 0.8x floor, >= 5x gdb, with -s >= 0.4x floor,
+Targets: tracer >= 0.8x floor, >= 5x gdb, with -s >= 0.4x floor,
 quiet within 5% of untraced. The floor/gdb line shows what any ptrace
 tracer could reach against GDB on this machine.
 """
