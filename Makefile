@@ -69,10 +69,8 @@ $(INSTALL_LIB_DIR)/hmap.o: hmap/hmap.c hmap/hmap.h
 install: all $(INSTALL_LIB_DIR)/hmap.o
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
 		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(INSTALL_GDB_DIR)
-	rm -f $(DESTDIR)$(PREFIX)/lib/libhmap.a
-	ar rcs $(DESTDIR)$(PREFIX)/lib/libhmap.a $(INSTALL_LIB_DIR)/hmap.o
-	$(CC) -shared -Wl,-soname,libhmap.so.1 -o $(DESTDIR)$(PREFIX)/lib/libhmap.so.1 $(INSTALL_LIB_DIR)/hmap.o
-	ln -sf libhmap.so.1 $(DESTDIR)$(PREFIX)/lib/libhmap.so
+	$(call hmap_archive,$(INSTALL_LIB_DIR)/hmap.o,$(DESTDIR)$(PREFIX)/lib)
+	$(call hmap_shared,$(INSTALL_LIB_DIR)/hmap.o,$(DESTDIR)$(PREFIX)/lib)
 	install -m 644 hmap/hmap.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(HMAP_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/bin/mapviz-trace $(DESTDIR)$(PREFIX)/bin/
