@@ -21,6 +21,15 @@ static void text_place(FILE *out, const struct place *p)
 		fprintf(out, " slot %d", p->slot);
 }
 
+/* A move's end: the place, or "(nowhere)" when the key has none there (absent, freed). */
+static void text_place_if(FILE *out, const struct place *p, bool valid)
+{
+	if (valid)
+		text_place(out, p);
+	else
+		fputs("(nowhere)", out);
+}
+
 static void text_code(FILE *out, const struct code_loc *c)
 {
 	if (c->func)
@@ -87,15 +96,9 @@ static void text_event(FILE *out, const struct event *e)
 		break;
 	case EV_MOVE:
 		fprintf(out, "move    ");
-		if (e->from_valid)
-			text_place(out, &e->from);
-		else
-			fputs("(nowhere)", out);
+		text_place_if(out, &e->from, e->from_valid);
 		fputs(" -> ", out);
-		if (e->to_valid)
-			text_place(out, &e->to);
-		else
-			fputs("(nowhere)", out);
+		text_place_if(out, &e->to, e->to_valid);
 		fprintf(out, "  (%s%s)\n", e->reason, !e->to_valid || e->to_present ? "" : ", key not there (yet)");
 		break;
 	case EV_EXIT:
