@@ -31,5 +31,6 @@ def register():
     if not _connected:
         gdb.events.new_objfile.connect(_forget_caches)
         gdb.events.clear_objfiles.connect(_forget_caches)
+        cmd_watch.register_events()
         _connected = True
     _forget_caches()

@@ -85,7 +85,10 @@ class DotCommand(MapvizCommand):
     PARSER = Parser("dot", "Write a Graphviz picture of the map: header, buckets with their slots colored\n"
                     "by state, overflow chains, old buckets while growing. Render it with\n"
                     "dot -Tsvg FILE > map.svg. Draws at most `mapviz max-buckets` buckets.",
+                    "EXPR is the shortest run of leading words that is a map, FILE the word after\n"
+                    "it (quote a name with spaces); EXPR -- FILE says where EXPR ends.\n"
                     "example: mapviz dot counts /tmp/counts.dot")
+    SHAPE = "expr [file]"
     PARSER.add_map_argument()
     PARSER.add_argument("file", metavar="FILE", nargs="?", help="where to write (default: print it)")
     PARSER.add_limit_option()

@@ -90,6 +90,7 @@ def render_ls():
 
 class LsCommand(MapvizCommand):
     NAME = "ls"
+    SHAPE = "none"
     SUMMARY = "List the map types and the map variables of the program."
     PARSER = Parser("ls", "List the map types of the program (read from the hmap_types section of each\n"
                     "loaded file) and the global and static variables that are maps (with their\n"

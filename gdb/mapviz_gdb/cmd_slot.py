@@ -1,7 +1,7 @@
 """mapviz slot: where a key lives in a map, or where it would go."""
 from . import layout as layouts
 from .cells import codecs
-from .cli import MapvizCommand, Parser
+from .cli import KEY_RULES, MapvizCommand, Parser
 from .hashing import bucket_mask, tophash
 from .keys import parse_key
 from .walk import arrays, find_key, header_problems, insert_position
@@ -81,10 +81,13 @@ class SlotCommand(MapvizCommand):
                     "here, not in the program), tophash, bucket (and old bucket while growing),\n"
                     "then its bucket, overflow depth, slot and the addresses of its tophash byte,\n"
                     "key cell and elem cell; or, when absent, where an insert would put it.",
-                    "KEY is parsed as the map's key type: an integer expression for integer keys,\n"
-                    "the string itself for string maps, a variable of the key's type for structs.\n"
-                    "example: mapviz slot counts 42")
+                    KEY_RULES + "\n"
+                    "examples: mapviz slot counts 40 + 2\n"
+                    "          mapviz slot (counts_map *) 0x555555559ea0 42\n"
+                    "          mapviz slot points {x = 1, y = -1}\n"
+                    '          mapviz slot names "alice"')
     PARSER.add_map_argument()
+    SHAPE = "expr rest"
     PARSER.add_argument("key", metavar="KEY", help="the key")
 
     def run(self, args):

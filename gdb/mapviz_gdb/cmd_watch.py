@@ -1,25 +1,42 @@
 """mapviz watch / unwatch: hardware watchpoints on one key's slot, decoded.
 
-A watch arms GDB write watchpoints on the key's tophash byte, its key cell
-and its elem cell (their first 8 bytes), and on the map's `buckets` field
-(a change there means growth). Each write prints one line: field,
-old -> new with the slot state's name, and the function and file:line that
-wrote it. When evacuation marks the key's old cell evacuatedX/Y, the watch
-stops to plant a breakpoint where evacuate returns, stops there to find the
-key's new slot and move the watchpoints to it, and continues each time.
+A watch arms GDB write watchpoints (internal ones: the watch has its own
+stable number) on the key's tophash byte, its key cell and its elem cell
+(their first 8 bytes), and on the map's `buckets` field (a change there is
+growth). Each write prints one line: field, old -> new with the slot state's
+name, and the function and file:line of the writing instruction itself (a
+watchpoint stops after it; see writer_location).
+
+The key's place is looked up again, from memory, after every write to the
+tophash byte, the key cell or `buckets`, as mapviz-trace does: the key moves
+at the moment it stops living in its cell, when evacuation marks its old
+cell evacuatedX/Y (the new cell, still empty, is where the copy goes), and
+growth turns its bucket into an old bucket. While a key is half written
+(evacuation writes the tophash byte before the key, a delete of a pointer
+key clears the key before the tophash), the watched cell stays the key's.
+So no watchpoint is left on an old bucket array when it is freed, and the
+copies into the new cell are reported. A breakpoint on hmap_clear and
+hmap_free ends the watch when that map is cleared or freed.
+
+A stop() method must not add or delete breakpoints, so a move (or an end)
+stops the program silently; the watchpoint's commands move the watchpoints
+and continue, unless another breakpoint stopped the program at the same time.
 
 GDB decides before any Python code runs whether a write watchpoint
 triggers, and it does not report a write that leaves the value unchanged;
 mapviz-trace reports those too.
 """
+import bisect
+
 import gdb
 
 from . import layout as layouts
 from . import memory
 from .cells import codecs
-from .cli import MapvizCommand, Parser
+from .cli import KEY_RULES, MapvizCommand, Parser
 from .cmd_slot import cell_addresses, locate
 from .errors import MapvizError, Unreadable, one_line
+from .hashing import tophash
 from .keys import parse_key
 from .walk import insert_position
 
@@ -29,6 +46,14 @@ _UNSIGNED = {1: "unsigned char", 2: "unsigned short", 4: "unsigned int", 8: "uns
 # The map operations a write can happen in.
 MAP_OPERATIONS = ("evacuate", "growWork", "hashGrow", "hmap_assign", "hmap_delete", "hmap_clear",
                   "hmap_make", "hmap_free")
+# Functions that write several header fields around `buckets` (the header is read after they return).
+HEADER_WRITERS = ("hashGrow",)
+# The functions after which a map no longer owns its cells; their argument is the map.
+MAP_ENDINGS = {"hmap_clear": "cleared", "hmap_free": "freed"}
+# Breakpoint commands of every stop mapviz asks for: act, then run on unless told not to.
+_AFTER_STOP = ("python import mapviz_gdb.cmd_watch as w; w.after_stop()\n"
+               "if $_mapviz_resume\ncontinue\nend")
+_HW_WATCHPOINTS = (gdb.BP_HARDWARE_WATCHPOINT, gdb.BP_READ_WATCHPOINT, gdb.BP_ACCESS_WATCHPOINT)
 
 
 def registers_needed(addr, length):
@@ -54,13 +79,24 @@ class Region:
         self.length = length
 
 
+class Place:
+    """Where the watch is: the key's cells (tophash, key, elem addresses), a description,
+    and whether the key is there (else they are where an insert would put it)."""
+
+    def __init__(self, cells, desc, present, in_old):
+        self.cells = cells
+        self.desc = desc
+        self.present = present
+        self.in_old = in_old
+
+
 class FieldWatchpoint(gdb.Breakpoint):
     """One watched region; stop() prints the decoded write and says whether to stop."""
 
     def __init__(self, session, region):
         ctype = _UNSIGNED.get(region.length)
         spec = f"*({ctype} *) {region.addr:#x}" if ctype else f"*(char (*)[{region.length}]) {region.addr:#x}"
-        super().__init__(spec, gdb.BP_WATCHPOINT, gdb.WP_WRITE, internal=False)
+        super().__init__(spec, gdb.BP_WATCHPOINT, gdb.WP_WRITE, internal=True)
         self.silent = True
         self.session = session
         self.region = region
@@ -69,8 +105,7 @@ class FieldWatchpoint(gdb.Breakpoint):
             self.delete()
             raise MapvizError(f"GDB could not arm a hardware watchpoint on the {region.field} "
                               f"({region.addr:#x}); is can-use-hw-watchpoints 0?")
-        # A stop asked for by stop() (a move) lets the key's new slot be found, then runs on.
-        self.commands = "python import mapviz_gdb.cmd_watch as w; w.after_stop()\ncontinue"
+        self.commands = _AFTER_STOP
 
     def stop(self):
         try:
@@ -80,16 +115,65 @@ class FieldWatchpoint(gdb.Breakpoint):
             return False
 
 
+class MapEndBreakpoint(gdb.Breakpoint):
+    """At hmap_clear or hmap_free: stops (silently) when the argument is the watched map."""
+
+    def __init__(self, session, function):
+        super().__init__(function, internal=True)
+        self.silent = True
+        self.session = session
+        self.function = function
+        self.commands = _AFTER_STOP
+
+    def stop(self):
+        try:
+            frame = gdb.newest_frame()
+            h = frame.read_var("h")
+            if int(h) != self.session.map_addr:
+                return False
+        except (gdb.error, ValueError):
+            return False
+        self.session.pending_end = f"the map was {MAP_ENDINGS[self.function]} ({self.function})"
+        return True
+
+
+class HeaderWritten(gdb.Breakpoint):
+    """Where the function that wrote the header's buckets field returns: look the key up
+    again there; the stop (silent, temporary) moves the watchpoints when the key moved.
+    (Not a gdb.FinishBreakpoint: GDB 13 misses its stop when the caller is inlined.)"""
+
+    def __init__(self, frame, session):
+        caller = frame.older()
+        self.caller_sp = int(caller.read_register("sp"))
+        super().__init__(f"*{caller.pc():#x}", internal=True, temporary=True)
+        self.silent = True
+        self.session = session
+        self.commands = _AFTER_STOP
+
+    def stop(self):
+        try:
+            if int(gdb.newest_frame().read_register("sp")) != self.caller_sp:
+                return False   # another call of the function, deeper in the stack
+            self.session.relocate(key_written=False)
+        except Exception as exc:
+            gdb.write(f"{one_line(exc)}\n")
+        return True
+
+
 class WatchSession:
     """The watch on one key of one map."""
 
-    def __init__(self, expr, key_text):
+    def __init__(self, number, expr, key_text):
+        self.number = number
         self.expr = expr
         self.key_text = key_text
         self.watchpoints = []
+        self.endings = []
         self.seq = 0
-        self.move_pending = False
-        self.slot_desc = ""
+        self.place = None
+        self.pending_place = None   # a Place to move to at the next after_stop()
+        self.pending_end = None     # why the watch ends at the next after_stop()
+        self.pending_finish = False # relocate when the function writing the header returns
 
     def read(self, region):
         try:
@@ -97,44 +181,61 @@ class WatchSession:
         except Unreadable:
             return None
 
-    def arm(self):
-        ref = layouts.map_ref_of_expr(self.expr)
-        self.ref = ref
-        self.key = parse_key(ref, self.key_text)
-        regions, self.slot_desc = self._regions(ref)
-        self._check_budget(regions)
-        try:
-            for r in regions:
-                self.watchpoints.append(FieldWatchpoint(self, r))
-        except Exception:
-            self.disarm()
-            raise
-        return self.slot_desc
+    # ---- the map, pinned at the address the expression had when the watch began ----
 
-    def _regions(self, ref):
+    def ref(self):
+        return self.provider.map_ref(self.pinned)
+
+    def arm(self):
+        try:
+            value = gdb.parse_and_eval(self.expr)
+        except gdb.error as e:
+            raise MapvizError(str(e))
+        ref = layouts.map_ref_of_value(value)
+        self.provider = layouts.recognize(value)
+        struct_type, _ = self.provider.recognize(value)
+        self.map_addr = ref.addr
+        self.pinned = gdb.Value(ref.addr).cast(struct_type.pointer())
+        self.key = parse_key(ref, self.key_text)
+        self.buckets_field = ref.addr + layouts.struct_fields(gdb.lookup_type("struct hmap"))["buckets"][0]
+        place = self.locate(ref)
+        if place.cells is None:
+            raise MapvizError(f"key {self.key.text} is absent and has no empty cell to watch {place.desc}")
+        regions = self._regions(place)
+        self._check_budget(regions)
+        self._arm_regions(regions)
+        self.place = place
+        for function in MAP_ENDINGS:
+            try:
+                self.endings.append(MapEndBreakpoint(self, function))
+            except gdb.error:
+                pass   # a program without that function cannot end the map that way
+        return place.desc
+
+    def locate(self, ref):
+        """The key's Place now: its cells, or where an insert would put it (reads memory only)."""
         lay = ref.layout
         _, loc, marker = locate(ref, self.key)
         if loc is not None:
-            t, k, e = cell_addresses(lay, loc)
             desc = (f"{'old bucket' if loc.in_old else 'bucket'} {loc.bucket_index} "
                     f"overflow {loc.bucket.depth} slot {loc.slot}")
-        else:
-            pos, marker2 = insert_position(ref, self.key.hash(ref))
-            if pos is None or pos[2] is None:
-                raise MapvizError(f"key {self.key.text} is absent and has no empty cell to watch "
-                                  f"{marker or marker2 or '(its chain is full)'}")
-            index, b, s = pos
-            t, k, e = b.tophash_addr(lay, s), b.key_addr(lay, s), b.elem_addr(lay, s)
-            desc = f"bucket {index} overflow {b.depth} slot {s} (absent: where an insert would put it)"
-        buckets_field = ref.addr + layouts.struct_fields(gdb.lookup_type("struct hmap"))["buckets"][0]
+            return Place(cell_addresses(lay, loc), desc, True, loc.in_old)
+        pos, marker2 = insert_position(ref, self.key.hash(ref))
+        if pos is None or pos[2] is None:
+            return Place(None, marker or marker2 or "(its chain is full)", False, False)
+        index, b, s = pos
+        desc = f"bucket {index} overflow {b.depth} slot {s} (absent: where an insert would put it)"
+        return Place((b.tophash_addr(lay, s), b.key_addr(lay, s), b.elem_addr(lay, s)), desc, False, False)
+
+    def _regions(self, place):
+        lay = self.ref().layout
+        t, k, e = place.cells
         return [Region("tophash", t, 1), Region("key", k, watch_length(lay.key_cell)),
-                Region("elem", e, watch_length(lay.elem_cell)), Region("buckets", buckets_field, 8)], desc
+                Region("elem", e, watch_length(lay.elem_cell)), Region("buckets", self.buckets_field, 8)]
 
     def _check_budget(self, regions):
         needed = {r.field: registers_needed(r.addr, r.length) for r in regions}
-        others = sum(1 for b in gdb.breakpoints()
-                     if b.type in (gdb.BP_HARDWARE_WATCHPOINT, gdb.BP_READ_WATCHPOINT, gdb.BP_ACCESS_WATCHPOINT)
-                     and b.enabled and not isinstance(b, FieldWatchpoint))
+        others = sum(1 for b in gdb.breakpoints() if b.type in _HW_WATCHPOINTS and b.enabled)
         total = sum(needed.values())
         if total + others > DEBUG_REGISTERS:
             parts = ", ".join(f"{f} {n}" for f, n in needed.items())
@@ -142,94 +243,188 @@ class WatchSession:
             raise MapvizError(f"watch needs {total} debug registers ({parts}) but x86-64 has "
                               f"{DEBUG_REGISTERS}{used}; delete other watchpoints")
 
+    def _arm_regions(self, regions):
+        try:
+            for r in regions:
+                self.watchpoints.append(FieldWatchpoint(self, r))
+        except Exception:
+            self.disarm()
+            raise
+
     def disarm(self):
-        for wp in self.watchpoints:
-            if wp.is_valid():
-                wp.delete()
+        for bp in self.watchpoints + self.endings:
+            if bp.is_valid():
+                bp.delete()
         self.watchpoints = []
+        self.endings = []
+
+    # ---- a write (inside a stop(): read memory, print, decide) ----
 
     def on_write(self, wp):
-        c = self.ref.layout.consts
         new = self.read(wp.region)
         old, wp.last = wp.last, new
         self.seq += 1
         field = wp.region.field
         text = f"{_decode(self, field, old)} -> {_decode(self, field, new)}"
-        gdb.write(f"watch #{self.seq} {field} {text}  {self.slot_desc}  {_location()}\n")
-        if field == "tophash" and new and new[0] in (c.evacuated_x, c.evacuated_y):
-            self.move_pending = True
-            return True   # after_stop() runs with the inferior stopped and can move the watchpoints
-        return False
+        gdb.write(f"watch #{self.seq} {field} {text}  {self.place.desc}  {writer_location()}\n")
+        if field == "elem":
+            return False
+        if field == "buckets" and _writing_function() in HEADER_WRITERS:
+            # The growth is writing buckets, oldbuckets, B and flags in some order: look
+            # the key up again once that function returns (act() plants the breakpoint).
+            self.pending_finish = True
+            return True
+        return self.relocate(key_written=field == "key")
 
-    def follow(self):
-        """The key's old cell was just marked evacuated: once evacuate has copied the
-        entry (it returns), watch the key's new slot. Runs with the inferior stopped."""
-        self.move_pending = False
-        frame = _evacuate_frame()
-        if frame is not None:
-            MoveFinish(frame, self)   # its commands call rearm() after evacuate returns
-        else:
-            self.rearm()
-
-    def rearm(self):
-        # The cell just evacuated belongs to the old array now.
-        before = self.slot_desc if self.slot_desc.startswith("old ") else "old " + self.slot_desc
-        self.disarm()
-        self.arm()
-        t = self.watchpoints[0].region.addr
-        gdb.write(f"watch: key {self.key.text} moved by evacuation: {before} -> {self.slot_desc} "
-                  f"(tophash byte {t:#x})\n")
-
-
-class MoveFinish(gdb.FinishBreakpoint):
-    """Stops silently when evacuate returns, so the watch can move to the key's new slot."""
-
-    def __init__(self, frame, session):
-        super().__init__(frame, internal=True)
-        self.silent = True
-        self.session = session
-        self.commands = "python import mapviz_gdb.cmd_watch as w; w.after_move()\ncontinue"
-
-    def stop(self):
+    def relocate(self, key_written):
+        """Looks the key up again; True (stop) when the watchpoints must move."""
+        ref = self.ref()
+        now = self.locate(ref)
+        if self._half_written(ref, now, key_written):
+            return False
+        if now.cells == self.place.cells:
+            if now.in_old != self.place.in_old:
+                self._say_moved(self.place, now)
+            self.place = now
+            return False
+        self.pending_place = now
         return True
 
-    def out_of_scope(self):
-        pass
+    def _half_written(self, ref, now, key_written):
+        """Whether the watched cell, where the lookup does not find the key, is still the
+        key's: its tophash byte over a key cell of zeros (the key arriving or leaving),
+        unless the key cell was just written into a cell that was not the key's."""
+        if now.present or self.place.cells is None:
+            return False
+        lay = ref.layout
+        t, k, _ = self.place.cells
+        try:
+            top = memory.read(t, 1)[0]
+            cell = memory.read(k, watch_length(lay.key_cell))
+        except Unreadable:
+            return False
+        if top != tophash(self.key.hash(ref), lay.consts) or any(cell):
+            return False
+        return not (key_written and not self.place.present)
 
+    def _say_moved(self, before, after):
+        reason = ("growth" if after.in_old and not before.in_old else
+                  "evacuation" if before.in_old and not after.in_old else
+                  "delete" if before.present and not after.present else
+                  "insert" if after.present and not before.present else "relocation")
+        where = f" (tophash byte {after.cells[0]:#x})" if after.cells else ""
+        gdb.write(f"watch: key {self.key.text} moved by {reason}: {before.desc} -> {after.desc}{where}\n")
 
-def _evacuate_frame():
-    """The real (not inlined) frame of evacuate on the stack, or None. The write that
-    marks a cell may happen in a helper inlined into evacuate, so look up the stack."""
-    f = gdb.newest_frame()
-    while f is not None:
-        if f.name() == "evacuate" and f.type() != gdb.INLINE_FRAME:
-            return f
-        f = f.older()
-    return None
+    # ---- after a stop (breakpoint commands: breakpoints may change here) ----
+
+    def act(self):
+        if self.pending_end is not None:
+            return self.end(self.pending_end)
+        if self.pending_finish:
+            self.pending_finish = False
+            frame = gdb.newest_frame()
+            while frame is not None and frame.type() == gdb.INLINE_FRAME:
+                frame = frame.older()
+            if frame is not None and frame.older() is not None:
+                HeaderWritten(frame, self)
+                return
+            self.relocate(key_written=False)
+        if self.pending_place is None:
+            return
+        now, self.pending_place = self.pending_place, None
+        self._say_moved(self.place, now)
+        endings = self.endings
+        self.endings = []
+        self.disarm()
+        self.endings = endings
+        self.place = now
+        if now.cells is None:
+            self._arm_regions([Region("buckets", self.buckets_field, 8)])
+        else:
+            self._arm_regions(self._regions(now))
+
+    def end(self, why):
+        global _session
+        self.disarm()
+        if _session is self:
+            _session = None
+        gdb.write(f"watch {self.number} ended: {why}; key {self.key.text} is no longer watched\n")
 
 
 def _decode(session, field, raw):
     if raw is None:
         return "<unreadable>"
     n = int.from_bytes(raw, "little")
+    lay = session.ref().layout
     if field == "tophash":
-        return session.ref.layout.consts.tophash_text(n)
+        return lay.consts.tophash_text(n)
     if field == "buckets":
         return f"{n:#x}"
-    lay = session.ref.layout
     codec = codecs(lay)[0 if field == "key" else 1]
     cell_size = lay.key_cell if field == "key" else lay.elem_cell
     return codec.text(raw) if len(raw) == cell_size and not codec.is_string else f"{n:#x}"
 
 
-def _location():
-    """'in evacuate_k hmap/hmap.c:LINE (during hmap_assign)': the writing frame, and the map
-    operation the program called when that is another function."""
+# ---- where a write was made ----
+
+_instruction_starts = {}   # function entry -> sorted addresses of its instructions seen so far
+
+
+def _function_entry(pc):
+    """The entry address of the (not inlined) function holding pc, or None."""
+    b = gdb.block_for_pc(pc)
+    while b is not None and not (b.function is not None and b.superblock is not None and b.superblock.is_static):
+        b = b.superblock
+    if b is not None and b.start <= pc:
+        return b.start
+    try:   # no debug information: the ELF symbol ("memset + 32 in section .text")
+        words = gdb.execute(f"info symbol {pc:#x}", to_string=True).split()
+        if len(words) > 3 and words[1] == "+" and words[2].isdigit():
+            return pc - int(words[2])
+        if len(words) > 1 and words[1] == "in":
+            return pc
+    except gdb.error:
+        pass
+    return None
+
+
+def writing_pc(frame):
+    """The address of the instruction that made the write a watchpoint stopped after: the
+    last instruction before the stop pc, found by disassembling from the function's entry."""
+    pc = frame.pc()
+    entry = _function_entry(pc)
+    if entry is None or entry >= pc:
+        return pc
+    starts = _instruction_starts.setdefault(entry, [entry])
+    if starts[-1] < pc:
+        for insn in frame.architecture().disassemble(starts[-1], pc):
+            if insn["addr"] > starts[-1]:
+                starts.append(insn["addr"])
+    i = bisect.bisect_left(starts, pc)
+    return starts[i - 1] if i > 0 else pc
+
+
+def _writing_function():
+    """The name of the (not inlined) function the program is stopped in."""
+    frame = gdb.newest_frame()
+    while frame is not None and frame.type() == gdb.INLINE_FRAME:
+        frame = frame.older()
+    return frame.name() if frame is not None else None
+
+
+def writer_location():
+    """'in delete_k hmap/hmap.c:1200 (during hmap_delete)': the function (inlined ones too) and
+    line of the writing instruction, and the map operation the program called when that is
+    another function."""
     try:
         frame = gdb.newest_frame()
-        sal = frame.find_sal()
-        where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab else f"{frame.pc():#x}"
-        name = frame.name() or "??"
+        pc = writing_pc(frame)
+        sal = gdb.find_pc_line(pc)
+        where = f"{sal.symtab.filename}:{sal.line}" if sal.symtab and sal.line else f"{pc:#x}"
+        b = gdb.block_for_pc(pc)
+        while b is not None and b.function is None:
+            b = b.superblock
+        name = b.function.name if b is not None else (frame.name() or "??")
         op = None   # the outermost map operation on the stack: the one the user called
         f = frame
         while f is not None:
@@ -241,70 +436,92 @@ def _location():
         return ""
 
 
+# ---- the one watch, and the stops it asks for ----
+
 _session = None
+_next_number = 1
+_stopped_by_others = False   # whether the last stop had a breakpoint that is not mapviz's
+
+
+def _on_stop(event):
+    global _stopped_by_others
+    mine = (FieldWatchpoint, MapEndBreakpoint, HeaderWritten)
+    _stopped_by_others = any(not isinstance(b, mine) for b in getattr(event, "breakpoints", ()))
+
+
+def _on_exit(_event):
+    if _session is not None:
+        _session.end("the program exited")
 
 
 def after_stop():
-    """Runs as the watchpoints' commands: moves the watch when a move is pending."""
-    try:
-        if _session is not None and _session.move_pending:
-            _session.follow()
-    except Exception as exc:
-        gdb.write(f"{one_line(exc)}\n")
-
-
-def after_move():
-    """Runs as MoveFinish's commands: evacuate has returned."""
+    """Runs as the commands of mapviz's watchpoints and breakpoints: moves or ends the
+    watch when a stop() asked for it; $_mapviz_resume says whether to continue."""
     try:
         if _session is not None:
-            _session.rearm()
+            _session.act()
     except Exception as exc:
         gdb.write(f"{one_line(exc)}\n")
+    gdb.set_convenience_variable("_mapviz_resume", 0 if _stopped_by_others else 1)
+
+
+def register_events():
+    gdb.events.stop.connect(_on_stop)
+    gdb.events.exited.connect(_on_exit)
 
 
 class WatchCommand(MapvizCommand):
     NAME = "watch"
     SUMMARY = "Report every write to a key's slot (hardware watchpoints)."
+    SHAPE = "expr rest"
     PARSER = Parser("watch", "Report every write to KEY's slot: hardware watchpoints on its tophash byte,\n"
                     "key cell and elem cell (first 8 bytes each) and on the map's buckets field.\n"
-                    "Each write prints one line: field, old -> new (slot state names), function and\n"
-                    "file:line. When growth evacuates the key, the watch moves to its new slot.\n"
-                    "Needs a live process; mapviz unwatch removes the watchpoints.",
+                    "Each write prints one line: field, old -> new (slot state names), and the\n"
+                    "function and file:line of the instruction that wrote. The watch follows the\n"
+                    "key when growth or evacuation moves it, and ends when the map is cleared or\n"
+                    "freed. One watch at a time (it takes all four x86-64 debug registers); it has\n"
+                    "a number that stays while it moves. Needs a live process; mapviz unwatch\n"
+                    "removes it.",
+                    KEY_RULES + "\n"
                     "GDB does not report a write that leaves the value unchanged (mapviz-trace does).\n"
                     "example: mapviz watch counts 42")
     PARSER.add_map_argument()
     PARSER.add_argument("key", metavar="KEY", help="the key, parsed as the map's key type")
 
     def run(self, args):
-        global _session
+        global _session, _next_number
         inf = gdb.selected_inferior()
         if inf.pid == 0 or not inf.threads() or gdb.selected_thread() is None:
             raise MapvizError("watch needs a live process")
         if _is_core():
             raise MapvizError("watch needs a live process, not a core file")
         if _session is not None:
-            _session.disarm()
-            _session = None
-        session = WatchSession(args.expr, args.key)
+            s = _session
+            raise MapvizError(f"watch {s.number} (key {s.key.text} of {s.expr}) is active: one watch at a "
+                              f"time, as it uses every debug register; mapviz unwatch ends it")
+        session = WatchSession(_next_number, args.expr, args.key)
         desc = session.arm()
+        _next_number += 1
         _session = session
-        numbers = ", ".join(str(w.number) for w in session.watchpoints)
-        return f"watching key {session.key.text}: {desc} (watchpoints {numbers})"
+        cells = ", ".join(f"{w.region.field} {w.region.addr:#x}" for w in session.watchpoints)
+        return f"watch {session.number}: key {session.key.text}: {desc} ({cells})"
 
 
 class UnwatchCommand(MapvizCommand):
     NAME = "unwatch"
     SUMMARY = "Remove the watchpoints of mapviz watch."
-    PARSER = Parser("unwatch", "Remove the watchpoints of mapviz watch.")
+    SHAPE = "none"
+    PARSER = Parser("unwatch", "End the watch of mapviz watch and remove its watchpoints. With nothing\n"
+                    "watched it says so (a note, not an error: a script goes on).")
 
     def run(self, args):
         global _session
         if _session is None:
             return "mapviz: nothing is watched"
-        n = len(_session.watchpoints)
-        _session.disarm()
-        _session = None
-        return f"removed {n} watchpoints"
+        s, _session = _session, None
+        n = len(s.watchpoints)
+        s.disarm()
+        return f"watch {s.number} removed ({n} watchpoints)"
 
 
 def _is_core():

@@ -41,16 +41,19 @@ class ColorParameter(gdb.Parameter):
 
 
 class MaxBucketsParameter(gdb.Parameter):
-    """How many buckets mapviz show and mapviz dot draw at most (unlimited: all)."""
+    """How many buckets mapviz show and mapviz dot draw at most; 0 or unlimited: all
+(as for GDB's own limits, such as set print elements)."""
 
     set_doc = "Set how many buckets mapviz show and dot draw at most."
     show_doc = "Show how many buckets mapviz show and dot draw at most."
 
     def __init__(self):
-        super().__init__("mapviz max-buckets", gdb.COMMAND_DATA, gdb.PARAM_ZUINTEGER_UNLIMITED)
+        super().__init__("mapviz max-buckets", gdb.COMMAND_DATA, gdb.PARAM_UINTEGER)   # 0 and "unlimited" mean no limit
         self.value = 64
 
     def get_show_string(self, svalue):
+        if svalue == "unlimited":
+            return "mapviz draws every bucket (max-buckets unlimited)"
         return f"mapviz draws at most {svalue} buckets"
 
     def get_set_string(self):
@@ -77,7 +80,7 @@ def max_buckets():
     """The limit, or None for unlimited."""
     p = _params.get("max_buckets")
     v = p.value if p else 64
-    return None if v is None or v < 0 else v
+    return None if not v else v   # PARAM_UINTEGER gives None for 0 and unlimited
 
 
 def register():

@@ -3,6 +3,8 @@
 Live entries only (tophash >= minTopHash), each exactly once, also while the
 map grows (walk.live_entries mirrors hmap's iterator). Children are produced
 lazily, so `set print elements` bounds the work as well as the output.
+to_string() and children() each read the map when first needed: GDB/MI front
+ends (-var-create, -var-list-children) call children() without to_string().
 """
 import gdb
 import gdb.printing
@@ -16,27 +18,36 @@ from .walk import header_problems, live_entries
 class MapPrinter:
     def __init__(self, value):
         self.value = value
-        self.ref = None
+        self._ref = None
+        self._problem = None
+
+    def _map(self):
+        """The MapRef, read once; None (and the reason in _problem) when it cannot be read."""
+        if self._ref is None and self._problem is None:
+            try:
+                self._ref = layouts.map_ref_of_value(self.value)
+            except Exception as exc:  # a printer must never raise: show the problem inline
+                self._problem = f"<{one_line(exc)}>"
+        return self._ref
 
     def to_string(self):
-        try:
-            self.ref = layouts.map_ref_of_value(self.value)
-        except Exception as exc:  # a printer must never raise: show the problem inline
-            return f"<{one_line(exc)}>"
-        h = self.ref.header
-        text = f"{self.ref.type_name} of length {h.count}"
-        problems = header_problems(self.ref) + self.ref.layout.problems
+        ref = self._map()
+        if ref is None:
+            return self._problem
+        text = f"{ref.type_name} of length {ref.header.count}"
+        problems = header_problems(ref) + ref.layout.problems
         return text + "".join(" " + p for p in problems)
 
     def display_hint(self):
         return "map"
 
     def children(self):
-        if self.ref is None:
+        ref = self._map()
+        if ref is None:
             return
-        key_codec, elem_codec = codecs(self.ref.layout)
+        key_codec, elem_codec = codecs(ref.layout)
         try:
-            for kcell, ecell in live_entries(self.ref):
+            for kcell, ecell in live_entries(ref):
                 if kcell is None:
                     # A problem in memory, shown where it was met: [<cycle: ...>] = <skipped>
                     yield "marker", ecell   # ecell is the marker text
