@@ -42,22 +42,26 @@ class MapPrinter:
         return "map"
 
     def children(self):
+        """Key, elem, key, elem...: GDB's 'map' hint pairs them. Each child has its own
+        name ([0], [1], ...), as GDB/MI makes a variable object of each by name."""
         ref = self._map()
         if ref is None:
             return
         key_codec, elem_codec = codecs(ref.layout)
+        n = 0
         try:
             for kcell, ecell in live_entries(ref):
                 if kcell is None:
                     # A problem in memory, shown where it was met: [<cycle: ...>] = <skipped>
-                    yield "marker", ecell   # ecell is the marker text
-                    yield "", "<skipped>"
+                    pair = (ecell, "<skipped>")   # ecell is the marker text
                 else:
-                    yield "key", key_codec.for_gdb(kcell)
-                    yield "elem", elem_codec.for_gdb(ecell)
+                    pair = (key_codec.for_gdb(kcell), elem_codec.for_gdb(ecell))
+                yield f"[{n}]", pair[0]
+                yield f"[{n + 1}]", pair[1]
+                n += 2
         except Exception as exc:
-            yield "error", f"<{one_line(exc)}>"
-            yield "", "<skipped>"
+            yield f"[{n}]", f"<{one_line(exc)}>"
+            yield f"[{n + 1}]", "<skipped>"
 
 
 class MapvizPrinters(gdb.printing.PrettyPrinter):
