@@ -15,6 +15,7 @@ the shortest run of leading top-level words that GDB evaluates to a map, and
 REST is what follows.
 """
 import argparse
+import os
 
 import gdb
 
@@ -74,6 +75,21 @@ def integer(text):
     if n < 0:
         raise argparse.ArgumentTypeError(f"must not be negative: {text}")
     return n
+
+
+def file_completions(current, word):
+    """File names that complete current (the FILE word typed so far), as GDB wants them:
+    each the replacement of word, the part after GDB's last word-break character ('/').
+    (gdb.COMPLETE_FILENAME would complete the whole argument text as one file name.)"""
+    directory, base = os.path.split(current)
+    path = os.path.expanduser(directory) or "."
+    try:
+        names = sorted(n for n in os.listdir(path) if n.startswith(base) and (base or not n.startswith(".")))
+    except OSError:
+        return []
+    cut = len(current) - len(word or "")
+    full = [os.path.join(directory, n) + ("/" if os.path.isdir(os.path.join(path, n)) else "") for n in names]
+    return [f[cut:] for f in full]
 
 
 class MapvizPrefix(gdb.Command):
@@ -184,7 +200,7 @@ class MapvizCommand(gdb.Command):
             opts = [o for a in self.PARSER._actions for o in a.option_strings]
             return [o[cut:] for o in opts if o.startswith(current)]
         if self.SHAPE == "expr [file]" and self._map_before(text[:len(text) - len(current)]):
-            return gdb.COMPLETE_FILENAME
+            return file_completions(current, word)
         return gdb.COMPLETE_EXPRESSION
 
     def _map_before(self, text):

@@ -73,6 +73,11 @@ def value_bytes(text, t):
     text = text.strip()
     if text.startswith("{") and st.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION, gdb.TYPE_CODE_ARRAY):
         return _brace_bytes(text, st)
+    if text.startswith('"') and st.code == gdb.TYPE_CODE_ARRAY and st.target().sizeof == 1:
+        data = _c_string_literal(text)   # a char array member: the string, then zeros
+        if len(data) > st.sizeof:
+            raise ValueError(f"{len(data)} bytes do not fit in {st}")
+        return data + bytes(st.sizeof - len(data))
     value = _evaluate(text)
     vt = value.type.strip_typedefs()
     if st.code in _INTEGRAL:
@@ -174,4 +179,8 @@ def parse_key(ref, text):
     except (gdb.error, ValueError, KeyError, OverflowError, SyntaxError, Unreadable) as e:
         reason = str(e).splitlines()[0].rstrip(".") if str(e) else type(e).__name__
         raise MapvizError(f'key "{text}" does not parse as {kt}: {reason}') from None
-    return Key(codecs(lay)[0].text(data) if not lay.indirect_key else text, data, False)
+    if lay.indirect_key:   # the codec decodes a cell, which holds a pointer to these bytes
+        shown = gdb.Value(data, kt).format_string(max_elements=16, repeat_threshold=10)
+    else:
+        shown = codecs(lay)[0].text(data)
+    return Key(shown, data, False)
