@@ -108,3 +108,23 @@ def test_each_write_is_named_by_its_own_line_as_mapviz_trace_names_it(tmp_path):
     traced = [(e["field"], e["file"], e["line"]) for e in events if e["type"] == "write" and e["old"] != e["new"]]
     watched = [(m.group(2), m.group(7), int(m.group(8))) for m in found]
     assert traced[-len(watched):] == watched
+
+
+def test_one_watch_at_a_time_and_clear_ends_it(tmp_path):
+    out, _ = growth_session(tmp_path, ["break filled", "continue", "mapviz watch cm 7",
+                                       "mapviz watch (gm_map *) (unsigned long) cm 1 + 1", "break cleared",
+                                       "continue", "info watchpoints", "mapviz watch (gm_map *) (unsigned long) cm 3 + 4",
+                                       "continue"])
+    assert re.fullmatch(r"watch 1: key 7: bucket 0 overflow 0 slot \d \(tophash 0x[0-9a-f]+, key 0x[0-9a-f]+, "
+                        r"elem 0x[0-9a-f]+, buckets 0x[0-9a-f]+\)", out[2]), out[2]
+    assert out[3] == ("mapviz: watch 1 (key 7 of cm) is active: one watch at a time, as it uses every debug "
+                      "register; mapviz unwatch ends it")
+    assert re.match(r"watch 1 ended: the map was cleared \(hmap_clear\); key 7 is no longer watched\n\n"
+                    r"Breakpoint 3, cleared \(\)", out[5]), out[5]
+    assert "watch #" not in out[5]   # clearing writes every cell: none of it is reported
+    assert out[6] == "No watchpoints."
+    # A new watch (an expression with spaces, a key expression with spaces) gets the next number.
+    assert out[7].startswith("watch 2: key 7: bucket 0 overflow 0 slot 0 (absent: where an insert would put it)")
+    found = hits(out[8])
+    assert [m.group(2) for m in found] == ["key", "elem", "tophash"] and all(m.group(9) == "hmap_assign" for m in found)
+    assert "watch 2 ended: the map was freed (hmap_free)" in out[8]
