@@ -59,11 +59,12 @@ class Parser(argparse.ArgumentParser):
         gdb.write(self.format_help())
 
     def add_map_argument(self):
-        self.add_argument("expr", metavar="EXPR", help="the map: a map, a pointer to one, or a struct hmap")
+        self.add_argument("expr", metavar="EXPR", help="the map: a map, a pointer to one, or a struct hmap;\n"
+                          "the rest of the line, as print takes it (options before it, or -- first)")
 
     def add_limit_option(self):
         self.add_argument("--limit", type=integer, metavar="N",
-                          help="at most N buckets (default: set mapviz max-buckets)")
+                          help="at most N buckets, 0 for all (default: set mapviz max-buckets)")
 
 
 def integer(text):

@@ -6,7 +6,7 @@ from .cells import codecs
 from .cli import MapvizCommand, Parser
 from .describe import growth_line, header_line
 from .errors import MapvizError
-from .params import max_buckets
+from .params import bucket_limit
 from .walk import arrays, chains, header_problems
 
 FILL = {"live": "palegreen", "emptyOne": "khaki", "emptyRest": "gray90", "evacuatedX": "lightblue",
@@ -95,7 +95,7 @@ class DotCommand(MapvizCommand):
 
     def run(self, args):
         ref = layouts.map_ref_of_expr(args.expr)
-        limit = args.limit if args.limit is not None else max_buckets()
+        limit = bucket_limit(args.limit)
         text = "\n".join(render_dot(ref, limit)) + "\n"
         if not args.file:
             return text

@@ -7,7 +7,7 @@ from .cli import MapvizCommand, Parser, integer
 from .describe import growth_line, header_line, layout_line
 from .errors import MapvizError
 from .hashing import bucket_mask, tophash
-from .params import max_buckets
+from .params import bucket_limit
 from .style import Style
 from .walk import arrays, chains, header_problems, key_hash
 
@@ -214,5 +214,5 @@ class ShowCommand(MapvizCommand):
 
     def run(self, args):
         ref = layouts.map_ref_of_expr(args.expr)
-        limit = args.limit if args.limit is not None else max_buckets()
+        limit = bucket_limit(args.limit)
         return "\n".join(render_show(ref, args.bucket, limit, args.summary))

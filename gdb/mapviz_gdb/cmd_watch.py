@@ -438,8 +438,9 @@ def writer_location():
 
 # ---- the one watch, and the stops it asks for ----
 
-_session = None
-_next_number = 1
+# Sourcing mapviz.py again re-runs this module in the same namespace: keep the watch.
+_session = globals().get("_session")
+_next_number = globals().get("_next_number", 1)
 _stopped_by_others = False   # whether the last stop had a breakpoint that is not mapviz's
 
 

@@ -83,6 +83,13 @@ def max_buckets():
     return None if not v else v   # PARAM_UINTEGER gives None for 0 and unlimited
 
 
+def bucket_limit(option):
+    """The limit of a --limit N option (0: none, as for GDB's limits), else max-buckets's."""
+    if option is None:
+        return max_buckets()
+    return option or None
+
+
 def register():
     # Keep the user's settings when the extension is sourced again (the module is new
     # then); read them before the prefix commands are made again, which drops them.

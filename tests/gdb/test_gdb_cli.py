@@ -94,12 +94,15 @@ def test_unknown_subcommand_is_an_error_and_unwatch_a_note(tmp_path):
 def test_max_buckets_zero_is_unlimited(maps_run):
     out = maps_run(["set mapviz max-buckets 0", "show mapviz max-buckets", "mapviz show u64s",
                     "set mapviz max-buckets unlimited", "show mapviz max-buckets", "mapviz dot u64s",
-                    "set mapviz max-buckets 3", "show mapviz max-buckets", "mapviz show u64s"])
+                    "set mapviz max-buckets 3", "show mapviz max-buckets", "mapviz show u64s", "mapviz show u64s --limit 0",
+                    "set mapviz max-buckets 0", f"source {ROOT / 'gdb' / 'mapviz.py'}", "show mapviz max-buckets"])
     assert out[1] == out[4] == "mapviz draws every bucket (max-buckets unlimited)"
     assert "more buckets" not in out[2] and "\nbucket 15 0x" in out[2]
     assert "more buckets" not in out[5] and "b15_0 [label" in out[5]
     assert out[7] == "mapviz draws at most 3 buckets"
     assert "... 13 more buckets" in out[8]
+    assert out[9] == out[2]                  # --limit 0: all, as the setting's 0
+    assert out[12] == out[1]                 # sourcing the extension again keeps "unlimited"
 
 
 def test_help_states_the_rules(maps_run):
