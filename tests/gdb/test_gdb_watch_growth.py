@@ -65,11 +65,17 @@ def test_watch_follows_the_key_to_its_last_slot_and_ends_with_the_map(tmp_path):
 
 def test_watchpoint_numbers_do_not_pile_up_as_the_watch_moves(tmp_path):
     out, _ = growth_session(tmp_path, ["mapviz watch gm 42", "break grown", "continue", "info watchpoints",
-                                       "break freed", "mapviz unwatch"])
-    assert "moved by evacuation" in out[2]
+                                       "break freed", "maint info breakpoints", "mapviz unwatch",
+                                       "maint info breakpoints"])
+    assert out[2].count("moved by evacuation") == 5
     assert out[3] == "No watchpoints."   # mapviz's own are internal: the user's numbers stay free
     assert out[4].startswith("Breakpoint 3 at ")
-    assert out[5] == "watch 1 removed (4 watchpoints)"
+    # After five moves, the four of the last slot only (the old ones are deleted), and the
+    # two that end the watch.
+    assert len(re.findall(r"^-\d+ +hw watchpoint ", out[5], re.M)) == 4
+    assert len(re.findall(r"^-\d+ +breakpoint .* in hmap_(free|clear) ", out[5], re.M)) == 2
+    assert out[6] == "watch 1 removed (4 watchpoints)"
+    assert "hw watchpoint" not in out[7] and "hmap_free" not in out[7]
 
 
 def test_a_breakpoint_of_the_user_where_the_watch_ends_still_stops(tmp_path):
