@@ -47,21 +47,29 @@ class MapPrinter:
         ref = self._map()
         if ref is None:
             return
-        key_codec, elem_codec = codecs(ref.layout)
+        key_text, elem_text = codecs(ref.layout)
+        key_value, elem_value = key_text.for_gdb, elem_text.for_gdb
+        names = _child_names
         n = 0
         try:
             for kcell, ecell in live_entries(ref):
+                if n + 2 > len(names):
+                    names.extend(f"[{i}]" for i in range(len(names), 2 * len(names) + 64))
                 if kcell is None:
                     # A problem in memory, shown where it was met: [<cycle: ...>] = <skipped>
-                    pair = (ecell, "<skipped>")   # ecell is the marker text
+                    yield names[n], ecell   # ecell is the marker text
+                    yield names[n + 1], "<skipped>"
                 else:
-                    pair = (key_codec.for_gdb(kcell), elem_codec.for_gdb(ecell))
-                yield f"[{n}]", pair[0]
-                yield f"[{n + 1}]", pair[1]
+                    yield names[n], key_value(kcell)
+                    yield names[n + 1], elem_value(ecell)
                 n += 2
         except Exception as exc:
             yield f"[{n}]", f"<{one_line(exc)}>"
             yield f"[{n + 1}]", "<skipped>"
+
+
+# "[0]", "[1]", ...: the children's names, made once for all maps.
+_child_names = []
 
 
 class MapvizPrinters(gdb.printing.PrettyPrinter):
