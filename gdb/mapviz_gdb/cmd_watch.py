@@ -432,7 +432,7 @@ def writer_location():
                 op = f.name()
             f = f.older()
         return f"in {name} {where}" + (f" (during {op})" if op and op != name else "")
-    except gdb.error:
+    except (gdb.error, RuntimeError, ValueError):   # no frame, no symbols: the write still counts
         return ""
 
 
