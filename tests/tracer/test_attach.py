@@ -24,9 +24,11 @@ def wait_for_events(path, n, timeout=20):
     raise AssertionError(f"fewer than {n} events in {timeout}s")
 
 
-@pytest.mark.parametrize("mode", ["slot", "delete"])
-def test_sigint_detaches_and_the_process_finishes(tmp_path, mode):
-    """A leftover debug register or int3 byte would kill the program with SIGTRAP."""
+@pytest.mark.parametrize("mode,sig", [("slot", signal.SIGINT), ("delete", signal.SIGINT),
+                                      ("delete", signal.SIGTERM), ("slot", signal.SIGHUP)])
+def test_signal_detaches_and_the_process_finishes(tmp_path, mode, sig):
+    """SIGINT, SIGTERM and SIGHUP detach the tracer; a leftover debug register or int3 byte
+    would kill the program with SIGTRAP, and a tracer dead without detaching would leave it stopped."""
     if mode == "slot":
         prog = start([EXAMPLES / "threads_demo", "4", "1500", "300"])
         args = ["-m", "shared", "-k", "42"]
@@ -38,7 +40,7 @@ def test_sigint_detaches_and_the_process_finishes(tmp_path, mode):
     tracer = subprocess.Popen([str(TRACER), "--format", "json", "-o", str(out), "-p",
                                str(prog.pid)] + args, stderr=subprocess.PIPE, text=True)
     wait_for_events(out, 20)  # attached, armed, and seeing writes
-    tracer.send_signal(signal.SIGINT)
+    tracer.send_signal(sig)
     _, err = tracer.communicate(timeout=30)
     assert tracer.returncode == 0, err
     stdout, stderr = prog.communicate(timeout=60)
