@@ -25,22 +25,12 @@ TRACER_SLOT = "tests/tracer/test_slot.py"
 
 # walk.insert_position answering with the last empty cell of the chain, not the first.
 LAST_EMPTY_CELL = ("gdb/mapviz_gdb/walk.py", """\
-    for b in buckets:
-        th = b.tophash(lay)
-        for s in range(c.bucket_cnt):
             if c.is_empty(th[s]):
                 return (index, b, s), None
-    return (index, buckets[-1], None), end
 """, """\
-    last = None
-    for b in buckets:
-        th = b.tophash(lay)
-        for s in range(c.bucket_cnt):
-            if c.is_empty(th[s]):
-                last = (index, b, s)
-    if last:
-        return last, None
-    return (index, buckets[-1], None), end
+            later = [t for x in buckets[buckets.index(b) + 1:] for t in x.tophash(lay)] + list(th[s + 1:])
+            if c.is_empty(th[s]) and not any(c.is_empty(t) for t in later):
+                return (index, b, s), None
 """)
 
 MUTANTS = [
