@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import time
 
 from tracelib import EXAMPLES, FIXTURES, ROOT, TRACER, check_event, program_target
 
@@ -44,9 +45,9 @@ def same_events(tmp_path, short, long, program, env=DEMO):
 def test_every_documented_option_is_tested_here():
     man = (ROOT / "tracer" / "mapviz-trace.1").read_text()
     documented = set(re.findall(r"\\-\\-([a-z][a-z-]+)", man))
-    tested = {"map", "key", "events", "reads", "stack", "output", "format", "step", "max-events"}
-    # Covered by their own tests: -p (test_attach.py), --help and --version (test_errors.py).
-    assert documented - tested <= {"pid", "help", "version", "backend"}, documented - tested
+    tested = {"map", "key", "events", "reads", "stack", "output", "format", "step", "max-events", "pid"}
+    # Covered by their own tests: --help and --version (test_errors.py).
+    assert documented - tested <= {"help", "version", "backend"}, documented - tested
     assert tested <= documented
 
 
@@ -93,3 +94,17 @@ def test_events_go_to_standard_error_by_default():
     # Standard output is the program's alone.
     assert not events_of(proc.stdout) and "deleted 15 keys: len 85" in proc.stdout
 
+
+
+def test_long_pid_option(tmp_path):
+    prog = subprocess.Popen([str(FIXTURES / "chain"), "loop", "300"], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    out = tmp_path / "events.json"
+    proc = subprocess.run([str(TRACER), "--pid", str(prog.pid), "--map", "chain", "--key", "42", "--events", "delete",
+                           "--max-events", "3", "--format", "json", "--output", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    events = events_of(out.read_text())
+    assert events[0]["type"] == "meta" and len(events) == 1 + 3
+    stdout, _ = prog.communicate(timeout=60)
+    assert prog.returncode == 0 and "deletes of 42: 300" in stdout
