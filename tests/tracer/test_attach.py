@@ -1,5 +1,4 @@
 """-p: attach to a live process, and leave it running as if never traced."""
-import os
 import re
 import signal
 import subprocess
