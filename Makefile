@@ -53,6 +53,13 @@ bench: deps-bench
 	$(MAKE) all $(BENCH_TARGETS)
 	$(PYTHON) tests/bench/run.py
 
+# make mutants: each wrong answer in tests/mutants/catalog.py, applied to a scratch copy
+# of the tree, must make the tests that name it fail (scripts/mutants; MUTANTS=NAME... for some).
+.PHONY: mutants
+mutants: deps-test
+	$(MAKE) all $(TEST_TARGETS)
+	nice $(PYTHON) scripts/mutants $(MUTANTS)
+
 clean:
 	rm -rf $(BUILD)
 

@@ -3,10 +3,13 @@
 Each round writes random bytes (or a value chosen to hurt: 0, all ones, a
 pointer back into the map, a large B) somewhere in a map's memory, runs every
 mapviz command and the printer, checks the output, and restores the bytes.
-It prints one line: FUZZ rounds=N problems=[...] markers=M.
+It prints one line: FUZZ rounds=N commands=C errors=E markers=KIND:N,... problems=[...],
+counting each inline marker by its own spelling (Graphviz labels are full of '<').
 """
+import collections
 import os
 import random
+import re
 import time
 
 import gdb
@@ -49,10 +52,19 @@ def nasty_bytes(start, n, var_header):
     return bytes(rng.randrange(256) for _ in range(n))
 
 
+# The inline markers a command prints where memory is bad, by kind.
+MARKERS = {
+    "unreadable": re.compile(r"<unreadable (?:overflow |oldbuckets )?0x[0-9a-f]+>"),
+    "cycle": re.compile(r"<cycle: overflow 0x[0-9a-f]+ already in chain>"),
+    "badB": re.compile(r"<bad B=\d+(?: while growing)?>"),
+    "tophash": re.compile(r"<tophash mismatch: key hashes to 0x[0-9a-f]{2}>"),
+    "bucket": re.compile(r"<wrong bucket: key belongs in \d+>"),
+    "count": re.compile(r"<count \d+ but \d+ live entries>"),
+}
 MAPS = {"u64s": "42", "growing": "1005", "names": "apple", "samesize": "5003"}
 plans = {var: regions(var) for var in MAPS}
 problems = []
-markers = 0
+markers = collections.Counter()
 errors = 0
 commands_run = 0
 for round_ in range(ROUNDS):
@@ -60,9 +72,16 @@ for round_ in range(ROUNDS):
     name, start, length = rng.choice(plans[var])
     n = rng.choice([1, 1, 2, 4, 8, 8])
     off = rng.randrange(0, max(1, length - n + 1))
+    data = None
+    if name.endswith("buckets") and rng.randrange(8) == 0:
+        # An overflow pointer back to its own bucket: a chain that never ends.
+        size = int(gdb.parse_and_eval(f"sizeof(*{var}->bucket_layout[0])"))
+        n, bucket = 8, rng.randrange(length // size)
+        off = bucket * size + int(gdb.parse_and_eval(f"{var}->h.type->overflow_offset"))
+        data = (start + bucket * size).to_bytes(8, "little")
     where = start + off
     saved = inf.read_memory(where, n).tobytes()
-    inf.write_memory(where, nasty_bytes(where, n, plans[var][1][1]))
+    inf.write_memory(where, data or nasty_bytes(where, n, plans[var][1][1]))
     try:
         for cmd in (f"mapviz show {var} --limit 8", f"mapviz show {var} --summary", f"mapviz slot {var} {MAPS[var]}",
                     f"mapviz dot {var} --limit 4", f"print *{var}", f"print {var}", "mapviz ls"):
@@ -76,7 +95,8 @@ for round_ in range(ROUNDS):
                     problems.append((round_, name, off, cmd, "error without mapviz: " + out[:200]))
             commands_run += 1
             took = time.monotonic() - t0
-            markers += out.count("<")
+            for kind, pattern in MARKERS.items():
+                markers[kind] += len(pattern.findall(out))
             if "internal error" in out:
                 problems.append((round_, name, off, cmd, out[:300]))
             if "Traceback" in out or "Python Exception" in out:
@@ -87,4 +107,4 @@ for round_ in range(ROUNDS):
                 problems.append((round_, name, off, cmd, f"took {took:.1f}s"))
     finally:
         inf.write_memory(where, saved)
-print(f"FUZZ rounds={ROUNDS} commands={commands_run} errors={errors} markers={markers} problems={problems[:5]!r}")
+print(f"FUZZ rounds={ROUNDS} commands={commands_run} errors={errors} markers={','.join(f'{k}:{markers[k]}' for k in MARKERS)} problems={problems[:5]!r}")

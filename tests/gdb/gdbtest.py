@@ -12,6 +12,8 @@ import subprocess
 
 import pytest
 
+import reference
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 FIXTURES = BUILD / "tests" / "gdb"
@@ -74,15 +76,18 @@ def read_truth(path):
 
 
 class MapsRunner:
-    """run(commands, **kw) against build/tests/gdb/maps; .truth is read after each run."""
+    """run(commands, **kw) against build/tests/gdb/maps; .truth (entries, hashes) and .cells
+    ({name: reference.Arrays}, every cell as the program read it) are read after each run."""
 
     def __init__(self, tmp_path):
         self.truth_file = tmp_path / "truth"
         self.truth = None
+        self.cells = None
 
     def __call__(self, commands, **kw):
         blocks = run_gdb([fixture_path("maps"), self.truth_file], commands, **kw)
         self.truth = read_truth(self.truth_file)
+        self.cells = reference.read_arrays(self.truth_file)
         return blocks
 
 

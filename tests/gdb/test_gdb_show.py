@@ -1,6 +1,10 @@
-"""mapviz show: exact lines built from the fixture's ground truth."""
+"""mapviz show: exact lines built from the fixture's ground truth.
+
+Every cell, live or empty, is compared with the cells the program read through its own
+bucket struct (tests/gdb/reference.py renders what show must print from them)."""
 import re
 
+import reference
 from gdbtest import tophash
 
 ELEMS_OFFSET, BUCKET_SIZE = 72, 144  # struct u64s_map_bucket, as the layout line says
@@ -40,22 +44,28 @@ def test_header_and_every_slot_of_a_map_with_tombstones(maps_run):
                         "tophash +0, keys +8, elems +72, overflow +136")
     assert lines[-1] == "count 85 agrees with the 85 live entries"
     check_entries_in_place(out[0], t, 4)
-    assert re.search(r"^  \[\d\] 0x01 emptyOne$", out[0], re.M)
+    assert lines[2:-1] == reference.show_body(maps_run.cells["u64s"])
+    assert "  [3] 0x01 emptyOne" in lines and "  [6-7] 0x00 emptyRest" in lines
     assert len(sections(out[0])) == 16 + t.noverflow
 
 
 def test_old_buckets_beside_new_ones_mid_growth(maps_run):
     out = maps_run(["mapviz show growing --limit 32", "mapviz show samesize --limit 16"])
-    t = maps_run.truth["growing"]
+    t, cells = maps_run.truth["growing"], maps_run.cells
     lines = out[0].splitlines()
-    assert lines[1].startswith("growing (doubling): oldbuckets 0x") and "16 old buckets, nevacuate " in lines[1]
+    assert lines[1] == (f"growing (doubling): oldbuckets {cells['growing'].old_addr:#x}, 16 old buckets, "
+                        f"nevacuate {cells['growing'].nevacuate} ({cells['growing'].nevacuate}/16 evacuated in order)")
     check_entries_in_place(out[0], t, 5, old_B=4)
+    # Old bucket i just before new bucket i, each cell of both as the program reads it.
+    assert lines[3:-1] == reference.show_body(cells["growing"])
     titles = [title for title, _ in sections(out[0])]
-    assert titles[:3] == ["old bucket 0", "bucket 0", "old bucket 1"] or titles[1].startswith("bucket 0")
+    assert titles[:4] == ["old bucket 0", "bucket 0", "old bucket 1", "bucket 1"]
     assert lines[-1] == "count 104 agrees with the 104 live entries"
     s = maps_run.truth["samesize"]
-    assert "growing (same size)" in out[1] and "flags iterator|oldIterator|sameSizeGrow" in out[1]
+    lines = out[1].splitlines()
+    assert lines[1].startswith("growing (same size)") and "flags iterator|oldIterator|sameSizeGrow" in lines[0]
     check_entries_in_place(out[1], s, 4, old_B=4)
+    assert lines[3:-1] == reference.show_body(cells["samesize"])
 
 
 def test_bucket_limit_and_summary_options(maps_run):
@@ -66,12 +76,17 @@ def test_bucket_limit_and_summary_options(maps_run):
     assert all(t.startswith(("old bucket 5", "bucket 21")) for t in titles)
     assert out[1].splitlines()[-1] == "... 14 more buckets (mapviz show --limit N, or set mapviz max-buckets unlimited)"
     assert [t for t, _ in sections(out[3]) if "overflow" not in t] == ["bucket 0", "bucket 1", "bucket 2"]
-    summary = out[4].splitlines()
-    assert re.fullmatch(r"cells: 85 live, \d+ emptyOne \(tombstones\), \d+ emptyRest, 0 evacuatedX/Y, "
-                        r"0 evacuatedEmpty in 16 buckets \+ 3 overflow", summary[2])
-    assert re.fullmatch(r"occupancy \d+\.\d% of \d+ cells; load 5\.31 per bucket \(growth above 6\.50\)", summary[3])
-    assert summary[4].startswith("chain lengths: 1 bucket: ")
-    assert summary[5] == "count 85 agrees with the 85 live entries"
+    t = maps_run.truth["u64s"]
+    assert out[4].splitlines()[2:] == reference.summary(maps_run.cells["u64s"], t.count, t.B)
+
+
+def test_summary_figures_mid_growth(maps_run):
+    names = ["u64s", "growing", "samesize"]
+    out = maps_run([f"mapviz show {name} --summary" for name in names])
+    for name, text in zip(names, out):
+        t = maps_run.truth[name]
+        lines = text.splitlines()
+        assert lines[2 if name == "u64s" else 3:] == reference.summary(maps_run.cells[name], t.count, t.B), name
 
 
 def test_other_key_types(maps_run):

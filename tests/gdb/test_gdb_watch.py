@@ -1,6 +1,7 @@
 """mapviz watch: decoded writes to one key's slot, across a delete, a re-insert and growth."""
 import re
 
+import reference
 from gdbtest import fixture_path, run_gdb, tophash
 
 def in_op(op):
@@ -14,7 +15,9 @@ def watch_session(tmp_path, commands):
     facts = {}
     for line in truth.read_text().splitlines():
         f = line.split()
-        facts[f[0]] = [int(x, 0) for x in f[1:]]
+        if f[0] in ("before", "after", "absent"):
+            facts[f[0]] = [int(x, 0) for x in f[1:]]
+    facts["cells"] = reference.read_arrays(truth)["m"]
     return out, facts
 
 
@@ -72,8 +75,12 @@ def test_watch_checks_the_debug_register_budget(tmp_path):
 
 
 def test_watch_of_an_absent_key_watches_where_it_would_go(tmp_path):
-    out, _ = watch_session(tmp_path, ["mapviz watch m 77", "mapviz unwatch", "mapviz unwatch"])
-    assert re.search(r"watch 1: key 77: bucket \d overflow 0 slot \d \(absent: where an insert would put it\)", out[0])
+    out, facts = watch_session(tmp_path, ["mapviz watch m 77", "mapviz unwatch", "mapviz unwatch"])
+    key, h = facts["absent"]
+    index, bucket, cell = reference.first_empty(facts["cells"], h)
+    assert key == 77 and cell is not None
+    assert out[0].splitlines()[-1].startswith(f"watch 1: key 77: bucket {index} overflow {bucket.depth} slot {cell.slot} "
+                                              f"(absent: where an insert would put it)")
     assert out[1] == "watch 1 removed (4 watchpoints)"
     assert out[2] == "mapviz: nothing is watched"
 

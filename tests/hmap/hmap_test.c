@@ -299,51 +299,100 @@ static void test_reseed_when_empty(void)
 
 /* ---- growth ---- */
 
+/* What evacuation_snapshots saw of growth, one write at a time. */
+struct snapshots {
+	unsigned growths, midway, same_size;
+};
+
 /*
- * Inserts (with deletes and overwrites mixed in) one write at a time,
- * checking every invariant after each write, and that each write during a
- * growth evacuates one or two old buckets, never more.
+ * One write (a put of value, or a delete when del) of key i, then every invariant
+ * checked, and, when the map was growing, that the write evacuated one or two old
+ * buckets, never more.
+ */
+static void snapshot_write(struct model *m, struct snapshots *seen, uint32_t i, bool del, uint64_t value)
+{
+	struct hmap *h = m->h;
+	bool was_growing = h->oldbuckets != NULL;
+	uintptr_t nold = was_growing ? old_bucket_count(h) : 0;
+	uintptr_t evac_before = was_growing ? check_invariants(h).old_evacuated : 0;
+	if (del)
+		model_delete(m, i);
+	else
+		model_put(m, i, value);
+	struct map_stats st = check_invariants(h);
+	if (h->oldbuckets && !was_growing) {
+		seen->growths++;
+		if (h->flags & hmap_sameSizeGrow)
+			seen->same_size++;
+	}
+	if (h->oldbuckets && st.old_evacuated > 0 && st.old_evacuated < old_bucket_count(h))
+		seen->midway++;
+	if (was_growing && m->count > 0) {
+		uintptr_t evac_after = h->oldbuckets ? st.old_evacuated : nold;
+		CHECK(evac_after >= evac_before + 1 && evac_after <= evac_before + 2,
+		      "a write during growth evacuated %zu old buckets (of %zu)",
+		      (size_t)(evac_after - evac_before), (size_t)nold);
+	}
+}
+
+/* The first key number absent from m's map whose key hashes to bucket b. */
+static uint32_t model_key_in_bucket(struct model *m, uintptr_t b)
+{
+	uintptr_t mask = ((uintptr_t)1 << m->h->B) - 1;
+	for (uint32_t i = 0; i < m->nkeys; i++) {
+		m->kind->make_key(i, m->keybuf);
+		if ((hmap_hash(m->h, m->keybuf) & mask) == b && !m->present[i])
+			return i;
+	}
+	CHECK(false, "no key left for bucket %zu", (size_t)b);
+	return 0;
+}
+
+/*
+ * Inserts (with deletes and overwrites mixed in) one write at a time, checking
+ * every invariant after each write, and that each write during a growth
+ * evacuates one or two old buckets, never more: through doublings, then through
+ * same-size growths of a second map whose buckets each get 9 keys and lose 8.
  */
 static void test_evacuation_snapshots(void)
 {
 	struct model m;
 	struct rng r = {11};
+	struct snapshots seen = {0};
 	CHECK(model_init(&m, kind_by_name("u64"), 4000, 0), "hmap_make failed");
-	unsigned growths = 0, midway = 0, same_size_seen = 0;
 	for (uint32_t n = 0; n < 3000; n++) {
-		struct hmap *h = m.h;
-		bool was_growing = h->oldbuckets != NULL;
-		uintptr_t nold = was_growing ? old_bucket_count(h) : 0;
-		uintptr_t evac_before = was_growing ? check_invariants(h).old_evacuated : 0;
 		switch (rng_below(&r, 6)) {
 		case 0:
-			model_delete(&m, rng_below(&r, n + 1));
+			snapshot_write(&m, &seen, rng_below(&r, n + 1), true, 0);
 			break;
 		case 1:
-			model_put(&m, rng_below(&r, n + 1), rng_next(&r));
+			snapshot_write(&m, &seen, rng_below(&r, n + 1), false, rng_next(&r));
 			break;
 		default:
-			model_put(&m, n, rng_next(&r));
-		}
-		struct map_stats st = check_invariants(h);
-		if (h->oldbuckets && !was_growing)
-			growths++;
-		if (h->flags & hmap_sameSizeGrow)
-			same_size_seen++;
-		if (h->oldbuckets && st.old_evacuated > 0 && st.old_evacuated < old_bucket_count(h))
-			midway++;
-		if (was_growing && m.count > 0) {
-			uintptr_t evac_after = h->oldbuckets ? st.old_evacuated : nold;
-			CHECK(evac_after >= evac_before + 1 && evac_after <= evac_before + 2,
-			      "a write during growth evacuated %zu old buckets (of %zu)",
-			      (size_t)(evac_after - evac_before), (size_t)nold);
+			snapshot_write(&m, &seen, n, false, rng_next(&r));
 		}
 	}
 	model_check_all(&m);
-	CHECK(growths >= 6, "only %u growths", growths);
-	CHECK(midway >= 100, "only %u snapshots in the middle of an evacuation", midway);
-	printf("growths %u, mid-evacuation snapshots %u, same-size %u, final B %u\n", growths, midway,
-	       same_size_seen, m.h->B);
+	unsigned doublings = seen.growths;
+	printf("growths %u, mid-evacuation snapshots %u, final B %u\n", seen.growths, seen.midway, m.h->B);
+	model_free(&m);
+	CHECK(seen.growths >= 6 && seen.same_size == 0, "%u growths, %u same-size", seen.growths, seen.same_size);
+	CHECK(seen.midway >= 100, "only %u snapshots in the middle of an evacuation", seen.midway);
+
+	CHECK(model_init(&m, kind_by_name("u64"), 4000, 100), "hmap_make failed");
+	for (unsigned round = 0; round < 64 && seen.same_size < 2; round++) {
+		uint32_t keys[9];
+		for (int j = 0; j < 9; j++) {
+			keys[j] = model_key_in_bucket(&m, round % ((uintptr_t)1 << m.h->B));
+			snapshot_write(&m, &seen, keys[j], false, round);
+		}
+		for (int j = 1; j < 9; j++)
+			snapshot_write(&m, &seen, keys[j], true, 0);
+	}
+	model_check_all(&m);
+	printf("same-size growths %u, final B %u\n", seen.same_size, m.h->B);
+	CHECK(seen.same_size == 2 && seen.growths == doublings + 2, "%u same-size growths (of %u)", seen.same_size,
+	      seen.growths - doublings);
 	model_free(&m);
 }
 

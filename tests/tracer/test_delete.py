@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tracelib import EXAMPLES, FIXTURES, program_target
+from tracelib import EXAMPLES, FIXTURES, check_store_line, program_target
 
 SEED = {"HMAP_SEED": "7"}
 
@@ -43,6 +43,11 @@ def test_delete_demo_trajectory_text(trace):
     assert len(lines) == len(expect), t.text
     for line, pat in zip(lines, expect):
         assert re.search(pat, line), (pat, line)
+    # The text names the same source lines as JSON would: each holds the store it reports.
+    for line in lines[:-1]:
+        op, field, func, file, lineno = re.fullmatch(
+            r"#\d+ tid \d+ (\w+) +(?:map|bucket \d+ slot \d)  (\w+) .*   (\w+)\+0x[0-9a-f]+  (\S+):(\d+)", line).groups()
+        check_store_line({"type": "write", "op": op, "field": field, "func": func, "file": file, "line": int(lineno)})
     # Each write names its instruction, disassembled.
     assert re.search(r"^ +0x[0-9a-f]+: movb \$1, \(", t.text, re.M), t.text
     assert "deleted 15 keys: len 85" in t.stdout

@@ -18,6 +18,38 @@ FIELDS = {"tophash", "key", "elem", "overflow", "count", "flags", "B", "noverflo
 OPS = {"assign", "delete", "evacuate", "clear", "new", "free", "foreign", "access", "iterate"}
 
 
+# What the source line of a write must mention, by the field written: the store itself
+# (`bucket_tophash(b)[i] = emptyOne;`, `h->count--;`) or the copy helper that does it.
+CELL_COPY = r"|\bmem(?:cpy|set|move)\("
+STORE_SPELLING = {
+    "tophash": r"tophash|\bth\[|\btop\b|empty(?:One|Rest)|evacuated" + CELL_COPY,
+    "key": r"\bkey|\bk\b" + CELL_COPY,
+    "elem": r"\belem|\bv\b|\bval" + CELL_COPY,
+}
+_source_lines = {}
+
+
+def source_line(path, line):
+    """Line `line` (1-based) of the source file `path`, relative to the tree."""
+    full = ROOT / path
+    if full not in _source_lines:
+        _source_lines[full] = full.read_text().splitlines()
+    return _source_lines[full][line - 1]
+
+
+def check_store_line(ev):
+    """The file:line a write made by the map code names holds that store: the line's
+    text writes the field. (Lines in the C library's own sources are not in the tree.)"""
+    if ev["type"] != "write" or not (ev["file"] or "").startswith("hmap/"):
+        return
+    assert isinstance(ev["line"], int), ev
+    text = source_line(ev["file"], ev["line"])
+    pattern = STORE_SPELLING.get(ev["field"], rf"\b{ev['field']}")
+    assert re.search(pattern, text), (
+        f"{ev['file']}:{ev['line']} is said to write {ev['field']} ({ev['op']} in {ev['func']}), "
+        f"but reads: {text.strip()!r}")
+
+
 def _is_int_or_none(v):
     return v is None or (isinstance(v, int) and not isinstance(v, bool))
 
@@ -115,6 +147,7 @@ def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, n
         for line in data.splitlines():
             ev = json.loads(line)
             check_event(ev)
+            check_store_line(ev)
             events.append(ev)
         if events:
             assert events[0]["type"] == "meta"
