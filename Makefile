@@ -9,6 +9,7 @@ DESTDIR  ?=
 PYTHON   := /usr/bin/python3
 CC       := gcc
 CXX      := g++
+PKG_CONFIG ?= pkg-config
 CFLAGS   ?= -O2
 CFLAGS   += -g -Wall -Wextra -std=gnu11 -fno-omit-frame-pointer
 CPPFLAGS += -Ihmap
