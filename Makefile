@@ -1,5 +1,6 @@
 # mapviz: `make` builds everything into build/, `make test` runs every test,
-# `make demo` shows the main job, `make bench` prints the benchmark tables.
+# `make demo` shows the main job, `make bench` prints the benchmark tables,
+# `make pictures` draws docs/delete_demo_map.svg again, `make install`/`uninstall`.
 # Each part adds its own rules in a fragment (hmap/hmap.mk, tracer/tracer.mk,
 # tests/*/*.mk, ...) included below.
 
@@ -21,7 +22,7 @@ DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libunwind-dev libxxhash-d
 DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-pytest graphviz clang libclang-rt-14-dev
 DEBS_BENCH := $(DEBS_TEST) g++ golang-1.19-go
 
-.PHONY: all deps deps-test deps-bench test demo bench fuzz install uninstall install-check-prefix clean
+.PHONY: all deps deps-test deps-bench test demo bench fuzz install uninstall install-check-prefix pictures clean
 .DEFAULT_GOAL := all
 
 # Fragments append their outputs to these.
@@ -53,6 +54,11 @@ demo: deps-test
 bench: deps-bench
 	$(MAKE) all $(BENCH_TARGETS)
 	$(PYTHON) tests/bench/run.py
+
+# The README's picture, docs/delete_demo_map.svg, drawn again (scripts/pictures says how).
+pictures: deps-test
+	@$(MAKE) --no-print-directory -s all
+	@scripts/pictures
 
 clean:
 	rm -rf $(BUILD)
