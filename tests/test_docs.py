@@ -1,12 +1,13 @@
 """The documents point only at what the tree holds: every relative Markdown link of a
 README or docs/ note names a file of the tree, the design notes the code and tests cite are
 there, and nothing cites a design document the tree does not contain."""
+import pathlib
 import re
 import subprocess
 
 import pytest
 
-from conftest import ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 CITED_NOTES = ["docs/design.md", "docs/hmap.md", "docs/tracer.md", "docs/gdb.md"]

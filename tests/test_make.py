@@ -3,11 +3,12 @@ pointed at an empty directory: pkg-config answers exactly as on a machine withou
 packages). Reading the makefiles must not run pkg-config: `make demo` and `make test` first
 install what is missing (deps-test), and nothing alarming may be printed before that step."""
 import os
+import pathlib
 import subprocess
 
 import pytest
 
-from conftest import ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 ALARMS = ("was not found", "No package", "not found", "***")
 

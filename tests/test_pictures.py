@@ -1,8 +1,9 @@
 """The README's picture is what `make pictures` (scripts/pictures) draws from the program
 today: drawn again into a temporary file, it is the committed docs/delete_demo_map.svg."""
+import pathlib
 import subprocess
 
-from conftest import ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def test_readme_picture_is_what_make_pictures_draws(tmp_path):

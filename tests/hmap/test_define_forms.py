@@ -2,12 +2,14 @@
 followed by a declaration, a function or another define: define_forms.c is the form without
 ';' (as hmap.h shows it), and the same file with a ';' after each define is the other. Each is
 compiled with gcc and clang, C11 and C17, warnings as errors, and run."""
+import pathlib
 import re
 import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
 
 FIXTURE = ROOT / "tests" / "hmap" / "define_forms.c"
 DEFINE_LINE = re.compile(r"^(HMAP_DEFINE(?:_STR)?\(.*\))$", re.M)

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 FIRST_PREFIX = "/opt/mv-first"
 PREFIX = "/opt/mv"
