@@ -1,6 +1,5 @@
 # mapviz: `make` builds everything into build/, `make test` runs every test,
-# `make demo` shows the main job, `make bench` prints the benchmark tables,
-# `make pictures` draws docs/delete_demo_map.svg again, `make install`/`uninstall`.
+# `make demo` shows the main job, `make bench` prints the benchmark tables.
 # Each part adds its own rules in a fragment (hmap/hmap.mk, tracer/tracer.mk,
 # tests/*/*.mk, ...) included below.
 
@@ -22,7 +21,7 @@ DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libunwind-dev libxxhash-d
 DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-pytest graphviz clang libclang-rt-14-dev
 DEBS_BENCH := $(DEBS_TEST) g++ golang-1.19-go
 
-.PHONY: all deps deps-test deps-bench test demo bench fuzz install uninstall install-check-prefix pictures clean
+.PHONY: all deps deps-test deps-bench test demo bench fuzz install clean
 .DEFAULT_GOAL := all
 
 # Fragments append their outputs to these.
@@ -56,6 +55,7 @@ bench: deps-bench
 	$(PYTHON) tests/bench/run.py
 
 # The README's picture, docs/delete_demo_map.svg, drawn again (scripts/pictures says how).
+.PHONY: pictures
 pictures: deps-test
 	@$(MAKE) --no-print-directory -s all
 	@scripts/pictures
@@ -80,6 +80,8 @@ INSTALLED_FILES := lib/libhmap.a lib/libhmap.so.1 lib/libhmap.so lib/pkgconfig/h
 # (with the bytecode Python writes beside the extension when GDB imports it).
 INSTALLED_DIRS  := $(INSTALL_GDB_DIR)/mapviz_gdb $(INSTALL_GDB_DIR) share/mapviz
 PREFIX_BUILT     = $(call hmap_prefix_dir,$(PREFIX))
+
+.PHONY: uninstall install-check-prefix
 
 install: all install-check-prefix $(PREFIX_BUILT)/hmap.o $(PREFIX_BUILT)/hmap.pc
 	install -d $(addprefix $(INSTALL_ROOT)/,lib/pkgconfig include bin share/man/man1 \
