@@ -201,8 +201,9 @@ void hmap_set_allocator(void *(*alloc_zeroed)(size_t nmemb, size_t size), void (
  * (an empty declaration, which ISO C forbids at file scope and -pedantic warns
  * about, accepted without a word after __extension__) or the next declaration
  * or definition. So HMAP_DEFINE(...) works with or without a ';', and must be
- * followed by something: a ';', a declaration, a function, another HMAP_DEFINE.
- * Without the ';', -pedantic does not examine the declaration that follows.
+ * followed by something: a ';', a declaration, a function, another HMAP_DEFINE
+ * (so the last line of a file needs the ';'). Without the ';', -pedantic does
+ * not examine the declaration that follows.
  */
 #define HMAP_DEFINE_WITH_KIND(NAME, KEY, ELEM, KIND)                                          \
 	typedef HMAP_CELL_TYPE(KEY, hmap_maxKeySize) NAME##_keycell;                          \
