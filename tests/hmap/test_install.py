@@ -5,6 +5,7 @@ tracer work on it; the man page renders; make uninstall removes every file insta
 import os
 import pathlib
 import shlex
+import shutil
 import subprocess
 
 import pytest
@@ -81,23 +82,40 @@ def test_library_names_the_installed_extension(installs, prefix, library, tmp_pa
     assert section == b"\x01" + f"{prefix}/share/mapviz/gdb/mapviz.py".encode() + b"\x00"
 
 
-@pytest.fixture(scope="module")
-def user_program(installs, tmp_path_factory):
-    """install_user.c built with `pkg-config --cflags --libs hmap` against the second install
-    alone (pkg-config's sysroot maps PREFIX into DESTDIR): (executable, environment to run it)."""
-    destdir = installs[PREFIX]
-    env = dict(os.environ, PKG_CONFIG_SYSROOT_DIR=str(destdir),
-               PKG_CONFIG_LIBDIR=str(installed(destdir, PREFIX, "lib/pkgconfig")), PKG_CONFIG_PATH="")
+def build_user_program(destdir, prefix, out_dir):
+    """install_user.c built with `pkg-config --cflags --libs hmap` against one install alone
+    (pkg-config's sysroot maps PREFIX into DESTDIR): (executable, environment to run it)."""
+    env = dict(os.environ, PKG_CONFIG_LIBDIR=str(installed(destdir, prefix, "lib/pkgconfig")),
+               PKG_CONFIG_PATH="")
+    if destdir:
+        env["PKG_CONFIG_SYSROOT_DIR"] = str(destdir)
     flags = shlex.split(subprocess.run(["pkg-config", "--cflags", "--libs", "hmap"], env=env,
                                        capture_output=True, text=True, check=True).stdout)
-    prefix_in_destdir = str(installed(destdir, PREFIX, ""))
+    prefix_dir = str(installed(destdir, prefix, ""))
     assert [f for f in flags if f.startswith(("-I", "-L"))] == \
-        [f"-I{prefix_in_destdir}/include", f"-L{prefix_in_destdir}/lib"]
-    exe = tmp_path_factory.mktemp("user") / "install_user"
+        [f"-I{prefix_dir}/include", f"-L{prefix_dir}/lib"]
+    exe = out_dir / "install_user"
     subprocess.run(["gcc", "-g", "-O1", str(USER_PROGRAM), *flags, "-pthread", "-o", str(exe)],
                    check=True, cwd="/")
-    run_env = dict(os.environ, LD_LIBRARY_PATH=str(installed(destdir, PREFIX, "lib")), HMAP_SEED="1")
-    return exe, run_env
+    return exe, dict(os.environ, LD_LIBRARY_PATH=str(installed(destdir, prefix, "lib")), HMAP_SEED="1")
+
+
+def gdb_batch(exe, env, commands, init=()):
+    """A `gdb -nx -batch` session on exe: its output (standard error merged), no traceback in it."""
+    args = ["gdb", "-nx", "-batch"] + [a for c in init for a in ("-iex", c)]
+    args += [a for c in ["set pagination off", "set width 0", *commands] for a in ("-ex", c)] + [str(exe)]
+    out = subprocess.run(args, env=dict(env, PYTHONDONTWRITEBYTECODE="1"), stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=120).stdout
+    assert "Traceback" not in out and "Python Exception" not in out, out
+    return out
+
+
+SHOW_AT_READY = ["set mapviz color off", "break installed_ready", "run", "mapviz show users --summary"]
+
+
+@pytest.fixture(scope="module")
+def user_program(installs, tmp_path_factory):
+    return build_user_program(installs[PREFIX], PREFIX, tmp_path_factory.mktemp("user"))
 
 
 def test_program_built_from_installed_pc_runs(installs, user_program):
@@ -111,21 +129,31 @@ def test_program_built_from_installed_pc_runs(installs, user_program):
 def test_installed_extension_works_in_gdb(installs, user_program):
     exe, env = user_program
     gdb_dir = installed(installs[PREFIX], PREFIX, "share/mapviz/gdb")
-    env = dict(env, PYTHONDONTWRITEBYTECODE="1")
-    commands = ["set pagination off", "set width 0", f"source {gdb_dir}/mapviz.py",
-                "set mapviz color off", "python print('package', mapviz_gdb.__file__)", "help mapviz",
-                "break installed_ready", "run", "mapviz show users --summary", "mapviz slot users 5",
-                "print *users"]
-    args = ["gdb", "-nx", "-batch"] + [a for c in commands for a in ("-ex", c)] + [str(exe)]
-    out = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                         timeout=120).stdout
-    assert "Traceback" not in out and "Python Exception" not in out, out
+    out = gdb_batch(exe, env, [f"source {gdb_dir}/mapviz.py",
+                               "python print('package', mapviz_gdb.__file__)", "help mapviz",
+                               *SHOW_AT_READY, "mapviz slot users 5", "print *users"])
     assert f"package {gdb_dir}/mapviz_gdb/__init__.py" in out, out
     assert "mapviz show" in out and "mapviz slot" in out, out  # help mapviz lists the subcommands
     assert "users_map" in out and "count 19" in out, out
     assert "found: bucket" in out and "elem 500" in out, out  # mapviz slot users 5
     assert "[5] = 500" in out and "[7] =" not in out, out
     assert out.count("users_map of length 19 = {") == 1, out
+
+
+def test_installed_library_auto_loads_its_extension(tmp_path):
+    """Installed for real (no DESTDIR) under a PREFIX GDB trusts: the library's own
+    .debug_gdb_scripts entry loads the installed extension, with no `source`."""
+    make("all")
+    prefix = str(tmp_path / "mv")
+    make("install", f"PREFIX={prefix}", "DESTDIR=")
+    exe, env = build_user_program("", prefix, tmp_path)
+    out = gdb_batch(exe, env, [*SHOW_AT_READY, "info auto-load python-scripts"],
+                    init=[f"add-auto-load-safe-path {prefix}"])
+    assert "count 19 agrees with the 19 live entries" in out, out
+    assert f"{prefix}/share/mapviz/gdb/mapviz.py" in out and "Missing auto-load" not in out, out
+    make("uninstall", f"PREFIX={prefix}", "DESTDIR=")
+    assert installed_files(prefix) == []
+    shutil.rmtree(ROOT / "build" / "prefix" / prefix.lstrip("/"))  # this PREFIX's build
 
 
 def test_installed_tracer_follows_a_delete(installs, user_program):
