@@ -9,6 +9,7 @@ DESTDIR  ?=
 PYTHON   := /usr/bin/python3
 CC       := gcc
 CXX      := g++
+PKG_CONFIG ?= pkg-config
 CFLAGS   ?= -O2
 CFLAGS   += -g -Wall -Wextra -std=gnu11 -fno-omit-frame-pointer
 CPPFLAGS += -Ihmap
@@ -60,28 +61,53 @@ mutants: deps-test
 	$(MAKE) all $(TEST_TARGETS)
 	nice $(PYTHON) scripts/mutants $(MUTANTS)
 
+# The README's picture, docs/delete_demo_map.svg, drawn again (scripts/pictures says how).
+.PHONY: pictures
+pictures: deps-test
+	@$(MAKE) --no-print-directory -s all
+	@scripts/pictures
+
 clean:
 	rm -rf $(BUILD)
 
-# make install: the library (built again so that its .debug_gdb_scripts entry
-# names the installed extension), header, pkg-config file, tracer, man page
-# and the GDB extension.
-INSTALL_GDB_DIR := $(PREFIX)/share/mapviz/gdb
-INSTALL_LIB_DIR := $(BUILD)/install
+# make install PREFIX=/abs/path DESTDIR=: the library (compiled again so that its
+# .debug_gdb_scripts entry names the installed extension), header, pkg-config file,
+# tracer, man page and GDB extension. What depends on PREFIX is built under a
+# directory named after it (hmap.mk: $(call hmap_prefix_dir,PREFIX)), so each PREFIX
+# gets its own and none is ever stale. make uninstall removes exactly INSTALLED_FILES.
+INSTALL_ROOT    = $(DESTDIR)$(patsubst %/,%,$(PREFIX))
+INSTALL_GDB_DIR := share/mapviz/gdb
+INSTALL_MAN1    := tracer/mapviz-trace.1
+INSTALL_GDB_PY  := gdb/mapviz.py $(wildcard gdb/mapviz_gdb/*.py)
+# Relative to $(INSTALL_ROOT); install below must put each of these, and only these.
+INSTALLED_FILES := lib/libhmap.a lib/libhmap.so.1 lib/libhmap.so lib/pkgconfig/hmap.pc \
+	include/hmap.h bin/mapviz-trace $(addprefix share/man/man1/,$(notdir $(INSTALL_MAN1))) \
+	$(patsubst gdb/%,$(INSTALL_GDB_DIR)/%,$(INSTALL_GDB_PY))
+# Directories that belong to mapviz alone, deepest first: uninstall removes them too
+# (with the bytecode Python writes beside the extension when GDB imports it).
+INSTALLED_DIRS  := $(INSTALL_GDB_DIR)/mapviz_gdb $(INSTALL_GDB_DIR) share/mapviz
+PREFIX_BUILT     = $(call hmap_prefix_dir,$(PREFIX))
 
-$(INSTALL_LIB_DIR)/hmap.o: hmap/hmap.c hmap/hmap.h
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(HMAP_LIB_CFLAGS) -DHMAP_GDB_SCRIPT='"$(INSTALL_GDB_DIR)/mapviz.py"' -c $< -o $@
+.PHONY: uninstall install-check-prefix
 
-install: all $(INSTALL_LIB_DIR)/hmap.o
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(INSTALL_GDB_DIR)
-	$(call hmap_archive,$(INSTALL_LIB_DIR)/hmap.o,$(DESTDIR)$(PREFIX)/lib)
-	$(call hmap_shared,$(INSTALL_LIB_DIR)/hmap.o,$(DESTDIR)$(PREFIX)/lib)
-	install -m 644 hmap/hmap.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(HMAP_PC) $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	install -m 755 $(BUILD)/bin/mapviz-trace $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 tracer/mapviz-trace.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -d $(DESTDIR)$(INSTALL_GDB_DIR)/mapviz_gdb
-	install -m 644 gdb/mapviz.py $(DESTDIR)$(INSTALL_GDB_DIR)/
-	install -m 644 gdb/mapviz_gdb/*.py $(DESTDIR)$(INSTALL_GDB_DIR)/mapviz_gdb/
+install: all install-check-prefix $(PREFIX_BUILT)/hmap.o $(PREFIX_BUILT)/hmap.pc
+	install -d $(addprefix $(INSTALL_ROOT)/,lib/pkgconfig include bin share/man/man1 \
+		$(INSTALL_GDB_DIR)/mapviz_gdb)
+	$(call hmap_archive,$(PREFIX_BUILT)/hmap.o,$(INSTALL_ROOT)/lib)
+	$(call hmap_shared,$(PREFIX_BUILT)/hmap.o,$(INSTALL_ROOT)/lib)
+	install -m 644 $(PREFIX_BUILT)/hmap.pc $(INSTALL_ROOT)/lib/pkgconfig/
+	install -m 644 hmap/hmap.h $(INSTALL_ROOT)/include/
+	install -m 755 $(BUILD)/bin/mapviz-trace $(INSTALL_ROOT)/bin/
+	install -m 644 $(INSTALL_MAN1) $(INSTALL_ROOT)/share/man/man1/
+	install -m 644 gdb/mapviz.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/
+	install -m 644 gdb/mapviz_gdb/*.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/mapviz_gdb/
+
+uninstall: install-check-prefix
+	rm -f $(addprefix $(INSTALL_ROOT)/,$(INSTALLED_FILES))
+	rm -rf $(addprefix $(INSTALL_ROOT)/,$(addsuffix /__pycache__,$(INSTALLED_DIRS)))
+	for d in $(addprefix $(INSTALL_ROOT)/,$(INSTALLED_DIRS)); do \
+		if [ -d "$$d" ]; then rmdir "$$d" || exit 1; fi; done
+
+# The installed files name PREFIX (hmap.pc, .debug_gdb_scripts): it must be absolute.
+install-check-prefix:
+	@case "$(PREFIX)" in /*) ;; *) echo "mapviz: PREFIX must be an absolute path, not '$(PREFIX)'" >&2; exit 2 ;; esac

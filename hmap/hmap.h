@@ -27,6 +27,18 @@
  *   bool   NAME_iter_next(NAME_iter *it, KEY *k, ELEM *v);   k, v may be NULL
  *   void   NAME_iter_done(NAME_iter *it);          end an iteration early
  *
+ * Both forms work at file scope, with or without a trailing ';'.
+ *
+ * Keys. HMAP_DEFINE keys are hashed and compared as sizeof(KEY) raw bytes, so
+ * a struct key's padding bytes count: two keys with equal fields and different
+ * padding are different keys. Zero a struct key's bytes before setting its
+ * fields (memset, or `struct point k = {0};` then assignments, which gcc and
+ * clang compile to a zero fill), or better, use a key type without padding.
+ * HMAP_DEFINE_STR keys are hashed and compared by the string's bytes, but the
+ * map stores the pointer, not a copy: the bytes must stay alive and unchanged
+ * while the key is in the map (a string literal, or a buffer the program keeps
+ * until the delete). A lookup may pass any pointer to equal bytes.
+ *
  * A NULL map behaves as Go's nil map: length 0, every key absent, delete does
  * nothing, and put aborts. HMAP_DEFINE may appear in several translation
  * units for the same NAME: everything it defines is static.
@@ -179,6 +191,20 @@ void hmap_set_allocator(void *(*alloc_zeroed)(size_t nmemb, size_t size), void (
 
 #define HMAP_IS_POINTER_TYPE(T) (__builtin_classify_type(*(T *)0) == 5)
 
+/* The typed wrappers: unused ones are no warning (clang warns of unused static
+ * inline functions defined in a .c file, where HMAP_DEFINE often is). */
+#define HMAP_INLINE static inline __attribute__((unused))
+
+/*
+ * The expansion ends with a function definition, which needs no ';', and then
+ * __extension__, which prefixes whatever comes next: the user's optional ';'
+ * (an empty declaration, which ISO C forbids at file scope and -pedantic warns
+ * about, accepted without a word after __extension__) or the next declaration
+ * or definition. So HMAP_DEFINE(...) works with or without a ';', and must be
+ * followed by something: a ';', a declaration, a function, another HMAP_DEFINE
+ * (so the last line of a file needs the ';'). Without the ';', -pedantic does
+ * not examine the declaration that follows.
+ */
 #define HMAP_DEFINE_WITH_KIND(NAME, KEY, ELEM, KIND)                                          \
 	typedef HMAP_CELL_TYPE(KEY, hmap_maxKeySize) NAME##_keycell;                          \
 	typedef HMAP_CELL_TYPE(ELEM, hmap_maxElemSize) NAME##_elemcell;                       \
@@ -219,31 +245,31 @@ void hmap_set_allocator(void *(*alloc_zeroed)(size_t nmemb, size_t size), void (
 			.key_type = #KEY,                                                             \
 			.elem_type = #ELEM,                                                           \
 	};                                                                                    \
-	static inline NAME *NAME##_new(size_t hint)                                           \
+	HMAP_INLINE NAME *NAME##_new(size_t hint)                                             \
 	{                                                                                     \
 		return (NAME *)hmap_make(&NAME##_hmap_type, hint);                                \
 	}                                                                                     \
-	static inline void NAME##_free(NAME *m) { hmap_free((struct hmap *)m); }              \
-	static inline size_t NAME##_len(const NAME *m) { return m ? (size_t)m->h.count : 0; } \
-	static inline ELEM *NAME##_get(NAME *m, KEY key)                                      \
+	HMAP_INLINE void NAME##_free(NAME *m) { hmap_free((struct hmap *)m); }                \
+	HMAP_INLINE size_t NAME##_len(const NAME *m) { return m ? (size_t)m->h.count : 0; }   \
+	HMAP_INLINE ELEM *NAME##_get(NAME *m, KEY key)                                        \
 	{                                                                                     \
 		return (ELEM *)hmap_access((struct hmap *)m, &key);                               \
 	}                                                                                     \
-	static inline ELEM *NAME##_put(NAME *m, KEY key, ELEM elem)                           \
+	HMAP_INLINE ELEM *NAME##_put(NAME *m, KEY key, ELEM elem)                             \
 	{                                                                                     \
 		return (ELEM *)hmap_assign((struct hmap *)m, &key, &elem);                        \
 	}                                                                                     \
-	static inline bool NAME##_delete(NAME *m, KEY key)                                    \
+	HMAP_INLINE bool NAME##_delete(NAME *m, KEY key)                                      \
 	{                                                                                     \
 		return hmap_delete((struct hmap *)m, &key);                                       \
 	}                                                                                     \
-	static inline void NAME##_clear(NAME *m) { hmap_clear((struct hmap *)m); }            \
-	static inline void NAME##_iter_init(NAME##_iter *it, NAME *m)                         \
+	HMAP_INLINE void NAME##_clear(NAME *m) { hmap_clear((struct hmap *)m); }              \
+	HMAP_INLINE void NAME##_iter_init(NAME##_iter *it, NAME *m)                           \
 	{                                                                                     \
 		hmap_iterinit(&it->it, (struct hmap *)m);                                         \
 	}                                                                                     \
-	static inline void NAME##_iter_done(NAME##_iter *it) { hmap_iterdone(&it->it); }      \
-	static inline bool NAME##_iter_next(NAME##_iter *it, KEY *k, ELEM *v)                 \
+	HMAP_INLINE void NAME##_iter_done(NAME##_iter *it) { hmap_iterdone(&it->it); }        \
+	HMAP_INLINE bool NAME##_iter_next(NAME##_iter *it, KEY *k, ELEM *v)                   \
 	{                                                                                     \
 		if (!hmap_iternext(&it->it))                                                      \
 			return false;                                                             \
@@ -253,7 +279,7 @@ void hmap_set_allocator(void *(*alloc_zeroed)(size_t nmemb, size_t size), void (
 			*v = *(ELEM *)it->it.elem;                                                \
 		return true;                                                                      \
 	}                                                                                     \
-	struct NAME##_hmap_define_needs_a_semicolon
+	__extension__
 
 #define HMAP_DEFINE(NAME, KEY, ELEM) HMAP_DEFINE_WITH_KIND(NAME, KEY, ELEM, hmap_hashBytes)
 #define HMAP_DEFINE_STR(NAME, ELEM) HMAP_DEFINE_WITH_KIND(NAME, const char *, ELEM, hmap_hashString)

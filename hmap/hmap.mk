@@ -5,9 +5,8 @@ HMAP_LIB_CFLAGS := $(CFLAGS) -fPIC -fno-eliminate-unused-debug-types
 HMAP_GDB_SCRIPT := $(abspath gdb/mapviz.py)
 HMAP_A  := $(BUILD)/libhmap.a
 HMAP_SO := $(BUILD)/libhmap.so
-HMAP_PC := $(BUILD)/hmap.pc
 
-ALL_TARGETS += $(HMAP_A) $(HMAP_SO) $(HMAP_PC)
+ALL_TARGETS += $(HMAP_A) $(HMAP_SO)
 
 $(BUILD)/hmap/hmap.o: hmap/hmap.c hmap/hmap.h
 	@mkdir -p $(@D)
@@ -26,6 +25,16 @@ $(HMAP_A): $(BUILD)/hmap/hmap.o
 $(HMAP_SO): $(BUILD)/hmap/hmap.o
 	$(call hmap_shared,$^,$(@D))
 
-$(HMAP_PC): hmap/hmap.pc.in Makefile
+# What make install builds for one PREFIX goes to $(call hmap_prefix_dir,PREFIX), a
+# directory named by it: build/prefix/opt/mv/ for /opt/mv. The rules read the prefix back
+# from the path (the stem), so each file there always says its own directory's PREFIX.
+hmap_prefix_dir = $(BUILD)/prefix$(patsubst %/,%,$(1))
+
+# The library as installed: its .debug_gdb_scripts entry names PREFIX's extension.
+$(BUILD)/prefix%/hmap.o: hmap/hmap.c hmap/hmap.h
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' $< > $@
+	$(CC) $(CPPFLAGS) $(HMAP_LIB_CFLAGS) -DHMAP_GDB_SCRIPT='"$*/share/mapviz/gdb/mapviz.py"' -c $< -o $@
+
+$(BUILD)/prefix%/hmap.pc: hmap/hmap.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$*|' $< > $@

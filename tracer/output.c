@@ -66,7 +66,7 @@ static void text_event(FILE *out, const struct event *e)
 	case EV_WRITE:
 	case EV_READ:
 	case EV_RACE:
-		fprintf(out, "%-7s ", e->type == EV_RACE ? "RACE" : e->op); /* "delete  bucket 5", as DESIGN shows */
+		fprintf(out, "%-7s ", e->type == EV_RACE ? "RACE" : e->op); /* "delete  bucket 5", as docs/tracer.md shows */
 		text_place(out, &e->at);
 		fprintf(out, "  %s%s ", e->field, e->type == EV_READ ? " read" : "");
 		if (e->type != EV_READ) {

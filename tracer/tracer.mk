@@ -1,8 +1,20 @@
 # tracer/: mapviz-trace, the hardware-watchpoint tracer.
 
 TRACER_PKGS   := libdw libunwind-ptrace libunwind-generic libxxhash capstone
-TRACER_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags $(TRACER_PKGS))
-TRACER_LIBS   := $(shell pkg-config --libs $(TRACER_PKGS)) -lelf
+# pkg-config runs when a recipe first needs its answer, never while make reads the
+# makefiles: `make demo` and `make test` install missing packages first (deps-test),
+# and nothing before that may complain about them. Each answer is computed once.
+TRACER_PKG_CFLAGS = $(eval TRACER_PKG_CFLAGS := $(call tracer_pkg_config,--cflags))$(TRACER_PKG_CFLAGS)
+TRACER_PKG_LIBS   = $(eval TRACER_PKG_LIBS := $(call tracer_pkg_config,--libs))$(TRACER_PKG_LIBS)
+TRACER_CFLAGS  = $(CFLAGS) $(TRACER_PKG_CFLAGS)
+TRACER_LIBS    = $(TRACER_PKG_LIBS) -lelf
+# $(call tracer_pkg_config,--cflags|--libs): pkg-config's answer, or one line naming
+# the packages it cannot find.
+tracer_pkg_config = $(shell $(PKG_CONFIG) $(1) $(TRACER_PKGS) 2>/dev/null)$(if \
+	$(filter 0,$(.SHELLSTATUS)),,$(error mapviz: $(PKG_CONFIG) finds no $(call \
+	tracer_pkgs_missing) (make deps installs them)))
+tracer_pkgs_missing = $(foreach p,$(TRACER_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) \
+	2>/dev/null && echo found),,$(p)))
 TRACER_SRCS   := $(wildcard tracer/*.c)
 TRACER_OBJS   := $(patsubst tracer/%.c,$(BUILD)/tracer/%.o,$(TRACER_SRCS))
 TRACER_BIN    := $(BUILD)/bin/mapviz-trace

@@ -1,4 +1,4 @@
-"""hmap publishes its layout (DESIGN section 2); read it back from a built
+"""hmap publishes its layout (docs/hmap.md); read it back from a built
 program so that a refactor cannot silently drop any of it: the enums with
 their values, a struct NAME_bucket per map type with the real key and elem
 types, descriptors in the hmap_types section that agree with DWARF, every map

@@ -68,7 +68,7 @@ def check_frame(f):
 
 
 def check_event(ev):
-    """The schema of DESIGN section 3: every key, with its type, per event type."""
+    """The schema of docs/tracer.md (the event stream): every key, with its type, per event type."""
     t = ev["type"]
     assert t in {"meta", "write", "read", "move", "race", "exit"}, ev
     if t == "meta":
