@@ -59,8 +59,10 @@ struct event {
 	uint64_t addr;
 	unsigned size;
 	uint64_t old, new;  /* values of the first size (<= 8) bytes, little-endian */
-	char decoded[64];   /* state or flag names, key or elem value; "" when none */
-	char old_decoded[64];
+	/* old and new as the program's types show them: state or flag names, header counts,
+	 * key and elem values in their C notation ({x = 3, y = -3}, 1.5, "alice"), "" when
+	 * there is nothing to say beyond the raw value (a pointer, a live tophash byte). */
+	char old_decoded[320], new_decoded[320];
 	struct code_loc code;
 	struct stack stack;
 	bool has_stack;

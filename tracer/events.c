@@ -101,7 +101,7 @@ static void decode(struct tracer *T, const char *field, bool is_key_or_elem, boo
 	} else if (strcmp(field, "flags") == 0) {
 		layout_flags_str(l, (unsigned)v, out, outlen);
 	} else if (is_key_or_elem) {
-		value_text(l, is_key, b, n, out, outlen);
+		value_text(l, is_key, b, n, &T->mem, out, outlen);
 	} else if (strcmp(field, "count") == 0 || strcmp(field, "B") == 0 ||
 		   strcmp(field, "noverflow") == 0 || strcmp(field, "nevacuate") == 0) {
 		snprintf(out, outlen, "%llu", (unsigned long long)v);
@@ -152,7 +152,7 @@ void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool
 		bool kv = strcmp(fd.field, "key") == 0 || strcmp(fd.field, "elem") == 0;
 		bool whole = from == fd.start;
 		decode(T, fd.field, kv && whole, strcmp(fd.field, "key") == 0, newb + (from - base), n,
-		       e.new, e.decoded, sizeof e.decoded);
+		       e.new, e.new_decoded, sizeof e.new_decoded);
 		decode(T, fd.field, kv && whole, strcmp(fd.field, "key") == 0, oldb + (from - base), n,
 		       e.old, e.old_decoded, sizeof e.old_decoded);
 		if (have_stack) {

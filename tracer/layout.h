@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h"
 #include "dbg.h"
 
 enum key_kind { KEY_UNSIGNED, KEY_SIGNED, KEY_STRING, KEY_BYTES };
@@ -28,7 +29,7 @@ struct hdr_field_desc {
 
 struct map_layout {
 	char type_name[64]; /* the map type, NAME */
-	char key_type[64], elem_type[64];
+	char key_type[96], elem_type[96]; /* as C spells them: uint64_t, struct point, const char * */
 	struct hdr_field_desc hdr[HF_NFIELDS];
 	unsigned off_type; /* the type descriptor pointer in the header */
 	unsigned hdr_size;
@@ -39,6 +40,8 @@ struct map_layout {
 	enum key_kind key_kind;
 	enum key_kind elem_kind; /* how to show an elem value (KEY_STRING never) */
 	bool key_indirect, elem_indirect;
+	/* How KEY and ELEM values are shown and a key is parsed, built once at setup. */
+	struct codec_type *key_codec, *elem_codec;
 	bool key_cleared; /* delete clears the key cell (it holds pointers) */
 	/* Slot states and flag bits, by name from the provider's enums. */
 	int emptyRest, emptyOne, evacuatedX, evacuatedY, evacuatedEmpty, minTopHash;

@@ -12,7 +12,9 @@
 #include "layout.h"
 #include "mem.h"
 
+#include <ctype.h>
 #include <dwarf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,8 +261,16 @@ static int load_bucket(Dwarf_Die *bucket, struct map_layout *l, char *err, size_
 	Dwarf_Die kvn, evn;
 	as_written(&kv, &kvn);
 	as_written(&ev, &evn);
-	type_name(&kvn, l->key_type, sizeof l->key_type);
-	type_name(&evn, l->elem_type, sizeof l->elem_type);
+	codec_free(l->key_codec);
+	codec_free(l->elem_codec);
+	l->key_codec = codec_build(&kvn);
+	l->elem_codec = codec_build(&evn);
+	if (!l->key_codec || !l->elem_codec) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(l->key_type, sizeof l->key_type, "%s", l->key_codec->name);
+	snprintf(l->elem_type, sizeof l->elem_type, "%s", l->elem_codec->name);
 	snprintf(l->type_name, sizeof l->type_name, "%.*s", (int)(strlen(bname) - strlen("_bucket")),
 		 bname);
 	return 0;
@@ -285,8 +295,11 @@ static int hmap_resolve(struct dbg *d, const char *spec, struct map_target *t, s
 		return -1;
 	if (strncmp(spec, "0x", 2) == 0 || strncmp(spec, "0X", 2) == 0) {
 		char *end;
-		t->map_addr = strtoull(spec, &end, 16);
-		if (*end || t->map_addr == 0) {
+		errno = 0;
+		t->map_addr = strtoull(spec + 2, &end, 16);
+		/* The whole text, hex digits only (no sign or space strtoull would allow), in 64 bits. */
+		if (end == spec + 2 || *end || errno == ERANGE || !isxdigit((unsigned char)spec[2]) ||
+		    t->map_addr == 0) {
 			snprintf(err, errlen, "bad map address %s", spec);
 			return -1;
 		}

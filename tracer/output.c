@@ -76,8 +76,8 @@ static void text_event(FILE *out, const struct event *e)
 				fprintf(out, "%#" PRIx64, e->old);
 			fputs(" -> ", out);
 		}
-		if (e->decoded[0])
-			fputs(e->decoded, out);
+		if (e->new_decoded[0])
+			fputs(e->new_decoded, out);
 		else
 			fprintf(out, "%#" PRIx64, e->new);
 		fputs("   ", out);
@@ -223,9 +223,13 @@ static void json_event(FILE *out, const struct event *e)
 		fputc(',', out);
 		json_place_fields(out, &e->at);
 		fprintf(out, ",\"addr\":\"%#" PRIx64 "\",\"size\":%u,\"old\":\"%#" PRIx64
-			     "\",\"new\":\"%#" PRIx64 "\",\"decoded\":",
+			     "\",\"new\":\"%#" PRIx64 "\",\"old_decoded\":",
 			e->addr, e->size, e->old, e->new);
-		json_str(out, e->decoded[0] ? e->decoded : NULL);
+		json_str(out, e->old_decoded[0] ? e->old_decoded : NULL);
+		fputs(",\"new_decoded\":", out);
+		json_str(out, e->new_decoded[0] ? e->new_decoded : NULL);
+		fputs(",\"decoded\":", out); /* = new_decoded, the name earlier versions used */
+		json_str(out, e->new_decoded[0] ? e->new_decoded : NULL);
 		fprintf(out, ",\"pc\":\"%#" PRIx64 "\",\"insn\":", e->code.pc);
 		json_str(out, e->code.insn[0] ? e->code.insn : NULL);
 		fputs(",\"func\":", out);
