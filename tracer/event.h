@@ -15,12 +15,16 @@ enum event_type { EV_WRITE, EV_READ, EV_MOVE, EV_RACE, EV_EXIT };
 
 #define EVENT_MAX_FRAMES 32
 
+/* A frame of a backtrace. The functions inlined at a pc come first, innermost first, each
+ * with the same pc and inlined set; then the function they were inlined into. A frame's line
+ * is where it is executing: for a caller of an inlined function, the line of the call. */
 struct frame {
 	uint64_t pc;
 	const char *func;
-	uint64_t off;
+	uint64_t off;      /* from func's start; 0 for an inlined frame */
 	const char *file;
 	int line;
+	bool inlined;
 };
 
 /* A place in the map: a slot of a bucket, a bucket's overflow pointer, or the header. */

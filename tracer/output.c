@@ -44,8 +44,11 @@ static void text_stack(FILE *out, const struct stack *s)
 {
 	for (int i = 0; i < s->n; i++) {
 		const struct frame *f = &s->f[i];
-		fprintf(out, "      #%d %#" PRIx64 " %s+%#" PRIx64, i, f->pc, f->func ? f->func : "??",
-			f->off);
+		fprintf(out, "      #%d %#" PRIx64 " %s", i, f->pc, f->func ? f->func : "??");
+		if (f->inlined)
+			fputs(" (inlined)", out);
+		else
+			fprintf(out, "+%#" PRIx64, f->off);
 		if (f->file)
 			fprintf(out, "  %s:%d", f->file, f->line);
 		fputc('\n', out);
@@ -156,9 +159,10 @@ static void json_stack(FILE *out, const struct stack *s)
 		fputs(",\"file\":", out);
 		json_str(out, f->file);
 		if (f->file)
-			fprintf(out, ",\"line\":%d}", f->line);
+			fprintf(out, ",\"line\":%d", f->line);
 		else
-			fputs(",\"line\":null}", out);
+			fputs(",\"line\":null", out);
+		fprintf(out, ",\"inlined\":%s}", f->inlined ? "true" : "false");
 	}
 	fputc(']', out);
 }

@@ -85,16 +85,11 @@ static int lu_walk(struct unwinder *u, pid_t tid, struct stack *out, int max)
 		unw_word_t ip;
 		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
-		/* A caller's pc is a return address: symbolize the call, one byte before. */
-		uint64_t lookup = out->n ? ip - 1 : ip;
-		const struct sym_info *s = dbg_symbolize(u->dbg, lookup);
-		struct frame *f = &out->f[out->n++];
-		f->pc = ip;
-		f->func = s->func;
-		f->off = s->func ? ip - s->func_start : 0;
-		f->file = s->file;
-		f->line = s->line;
+		/* A caller's pc is a return address: the call is the byte before. */
+		dbg_push_frames(u->dbg, out, ip, out->n > 0);
 	} while (out->n < max && unw_step(&c) > 0);
+	if (out->n > max)
+		out->n = max;
 	_UPT_destroy(upt);
 	return out->n;
 }

@@ -29,7 +29,8 @@ def check_place(p, where):
 
 
 def check_frame(f):
-    assert set(f) == {"pc", "func", "file", "line"}, f
+    assert set(f) == {"pc", "func", "file", "line", "inlined"}, f
+    assert isinstance(f["inlined"], bool), f
     assert HEX.match(f["pc"]), f
     assert f["func"] is None or isinstance(f["func"], str)
     assert _is_int_or_none(f["line"])
