@@ -81,12 +81,16 @@ static int lu_walk(struct unwinder *u, pid_t tid, struct stack *out, int max)
 	}
 	if (max > EVENT_MAX_FRAMES)
 		max = EVENT_MAX_FRAMES;
+	/* A caller's pc is a return address: the call is the byte before it. Not so for the
+	 * stopped thread's own pc, nor for the pc a signal interrupted (the frame above a
+	 * signal handler's trampoline): those are the next instruction to run. */
+	bool activation = true;
 	do {
 		unw_word_t ip;
 		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
-		/* A caller's pc is a return address: the call is the byte before. */
-		dbg_push_frames(u->dbg, out, ip, out->n > 0);
+		dbg_push_frames(u->dbg, out, ip, !activation);
+		activation = unw_is_signal_frame(&c) > 0;
 	} while (out->n < max && unw_step(&c) > 0);
 	if (out->n > max)
 		out->n = max;
