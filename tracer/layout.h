@@ -14,7 +14,9 @@
 #include "codec.h"
 #include "dbg.h"
 
-enum key_kind { KEY_UNSIGNED, KEY_SIGNED, KEY_STRING, KEY_BYTES };
+/* How the map hashes and compares keys: by their bytes, or as NUL-terminated strings. How a
+ * key or elem is shown and parsed is its codec's business (codec.h). */
+enum key_kind { KEY_BYTES, KEY_STRING };
 
 /* The header fields the tracer reports, in the provider's vocabulary. */
 enum hdr_field { HF_COUNT, HF_FLAGS, HF_B, HF_NOVERFLOW, HF_HASH0, HF_BUCKETS, HF_OLDBUCKETS,
@@ -38,7 +40,6 @@ struct map_layout {
 	unsigned keycell, elemcell;  /* cell sizes */
 	unsigned key_size, elem_size; /* sizes of KEY and ELEM */
 	enum key_kind key_kind;
-	enum key_kind elem_kind; /* how to show an elem value (KEY_STRING never) */
 	bool key_indirect, elem_indirect;
 	/* How KEY and ELEM values are shown and a key is parsed, built once at setup. */
 	struct codec_type *key_codec, *elem_codec;

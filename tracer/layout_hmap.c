@@ -70,35 +70,6 @@ static bool is_char_pointer(Dwarf_Die *t)
 	       (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char);
 }
 
-static enum key_kind kind_of(Dwarf_Die *t)
-{
-	if (is_char_pointer(t))
-		return KEY_STRING;
-	Dwarf_Die p;
-	if (!dwarf_peel(t, &p))
-		return KEY_BYTES;
-	int tag = dwarf_tag(&p);
-	if (tag == DW_TAG_enumeration_type)
-		return KEY_SIGNED;
-	if (tag != DW_TAG_base_type)
-		return KEY_BYTES;
-	Dwarf_Attribute a;
-	Dwarf_Word enc;
-	if (!dwarf_attr(&p, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc) != 0)
-		return KEY_BYTES;
-	switch (enc) {
-	case DW_ATE_signed:
-	case DW_ATE_signed_char:
-		return KEY_SIGNED;
-	case DW_ATE_unsigned:
-	case DW_ATE_unsigned_char:
-	case DW_ATE_boolean:
-		return KEY_UNSIGNED;
-	default:
-		return KEY_BYTES;
-	}
-}
-
 /* A cell type: KEY itself, or KEY * when KEY is over the indirect limit. */
 static void cell_type(Dwarf_Die *cell, unsigned max_direct, Dwarf_Die *value, bool *indirect)
 {
@@ -253,8 +224,7 @@ static int load_bucket(Dwarf_Die *bucket, struct map_layout *l, char *err, size_
 	cell_type(&ec, 128, &ev, &l->elem_indirect);
 	l->key_size = (unsigned)die_size(&kv);
 	l->elem_size = (unsigned)die_size(&ev);
-	l->key_kind = kind_of(&kv);
-	l->elem_kind = kind_of(&ev) == KEY_STRING ? KEY_BYTES : kind_of(&ev);
+	l->key_kind = is_char_pointer(&kv) ? KEY_STRING : KEY_BYTES; /* until the descriptor says */
 	/* Go clears a key cell on delete only when the key holds pointers. */
 	Dwarf_Die kp;
 	l->key_cleared = l->key_indirect || (dwarf_peel(&kv, &kp) && dwarf_tag(&kp) == DW_TAG_pointer_type);
@@ -438,8 +408,7 @@ static int hmap_attach_instance(struct dbg *d, struct mem *m, uint64_t map_addr,
 	int nk = dbg_enum(d, "hmap_hash_kind", kinds, LAYOUT_MAX_NAMES), str_kind;
 	if (desc_field(m, &dt, desc, "hash_kind", &hash_kind, 1) && nk > 0 &&
 	    enum_value(kinds, nk, "hmap_hashString", &str_kind) == 0)
-		l->key_kind = hash_kind == str_kind ? KEY_STRING
-			      : l->key_kind == KEY_STRING ? KEY_BYTES : l->key_kind;
+		l->key_kind = hash_kind == str_kind ? KEY_STRING : KEY_BYTES;
 	return 0;
 }
 
