@@ -93,6 +93,8 @@ void dbg_close(struct dbg *d)
 	free(d);
 }
 
+Dwfl *dbg_dwfl(struct dbg *d) { return d->dwfl; }
+
 struct symbol_search {
 	const char *name;
 	uint64_t addr;

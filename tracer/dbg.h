@@ -35,6 +35,8 @@ struct enum_value {
 struct dbg *dbg_open(pid_t pid, char *err, size_t errlen);
 void dbg_close(struct dbg *d);
 
+/* The Dwfl over the process's modules (for an unwinder to attach its thread state to). */
+Dwfl *dbg_dwfl(struct dbg *d);
 /* The address of function or object symbol name in any module (local symbols too). */
 bool dbg_symbol_addr(struct dbg *d, const char *name, uint64_t *addr);
 /* Function (its symbol name, without a symbol version such as @@GLIBC_2.34), line of pc;
