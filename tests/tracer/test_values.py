@@ -83,3 +83,10 @@ def test_string_key_read_from_the_program_bounded(trace):
     keys = [e["new_decoded"] for e in t.of("write") if e["field"] == "key"]
     assert r'"tab\there \"q\""' in keys, keys
     assert t.events[0]["layout"]["key_type"] == "const char *"
+
+
+def test_long_string_key_shown_bounded(trace):
+    t = trace(["-m", "words", "-k", "w" * 250], [VALUES])
+    assert t.rc == 0, t.stderr
+    keys = [e["new_decoded"] for e in t.of("write") if e["field"] == "key"]
+    assert '"' + "w" * 200 + '"...' in keys, keys
