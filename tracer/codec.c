@@ -482,10 +482,14 @@ static void format_members(const struct codec_type *t, const uint8_t *b, size_t 
 		}
 		if (mb->name)
 			put(s, "%s = ", mb->name);
-		if (mb->bit_size)
-			put_int(s, load_bits(b + mb->offset, mb->bit_offset, mb->bit_size, signed_kind(mb->type)),
-				signed_kind(mb->type));
-		else
+		if (mb->bit_size) {
+			/* The field's bits as a whole value of its type, then shown as that type. */
+			u128 v = (u128)load_bits(b + mb->offset, mb->bit_offset, mb->bit_size,
+						 signed_kind(mb->type));
+			uint8_t whole[16];
+			memcpy(whole, &v, sizeof whole);
+			format(mb->type, whole, sizeof whole, m, s);
+		} else
 			format(mb->type, b + mb->offset, known - mb->offset, m, s);
 	}
 	put(s, "}");
@@ -883,9 +887,15 @@ static int parse_bitfield(struct parser *P, const struct codec_member *mb, uint8
 	s128 v = load_int(tmp, mb->type->size, sgn);
 	s128 hi = sgn ? ((s128)1 << (mb->bit_size - 1)) - 1 : (s128)(((u128)1 << mb->bit_size) - 1);
 	s128 lo = sgn ? -hi - 1 : 0;
-	if (v < lo || v > hi)
-		return fail(P, "%s: out of range for a %u-bit field", mb->name ? mb->name : "?",
-			    mb->bit_size);
+	if (v < lo || v > hi) {
+		char vs[48], ls[48], hs[48];
+		struct sb sv = {vs, sizeof vs, 0}, sl = {ls, sizeof ls, 0}, sh = {hs, sizeof hs, 0};
+		put_int(&sv, v, sgn);
+		put_int(&sl, lo, sgn);
+		put_int(&sh, hi, sgn);
+		return fail(P, "%s: %s is out of range for a %u-bit field (%s to %s)",
+			    mb->name ? mb->name : "?", vs, mb->bit_size, ls, hs);
+	}
 	store_bits(agg + mb->offset, mb->bit_offset, mb->bit_size, (u128)v);
 	return 0;
 }

@@ -20,6 +20,7 @@ KEY_TYPES = {
     'letters': (VALUES, 'char'),
     'shades': (VALUES, 'enum color'),
     'flags': (VALUES, '_Bool'),
+    'modes': (VALUES, 'struct mode'),
 }
 
 # map, -k, what the line says is wrong
@@ -57,6 +58,8 @@ CASES = [
     ('letters', '128', '128 is out of range for char (-128 to 127)'),
     ('shades', 'PURPLE', 'PURPLE is not an enumerator of enum color'),
     ('flags', 'yes', 'yes is not a bool (true, false, 1, 0)'),
+    ('modes', '{8,0,true,RED}', 'kind: 8 is out of range for a 3-bit field (0 to 7)'),
+    ('modes', '{0,-17,true,RED}', 'delta: -17 is out of range for a 5-bit field (-16 to 15)'),
 ]
 
 

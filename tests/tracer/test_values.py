@@ -38,6 +38,11 @@ CASES = [
     ("refs", ["42"], ["key 0 -> 42", "elem 0x0 -> 0x7", "elem 0x7"]),
     ("shades", ["BLUE", "7"], ["key RED -> BLUE", "elem 0 -> -5", "elem -5 -> 0"]),
     ("flags", ["true", "1"], ["key false -> true", "elem 0 -> 65535"]),
+    ("modes", ["{5,-3,true,BLUE}", "{kind = 5, delta = -3, on = true, shade = BLUE}"],
+     ["key {kind = 0, delta = 0, on = false, shade = RED} -> "
+      "{kind = 5, delta = -3, on = true, shade = BLUE}",
+      "elem {kind = 0, delta = 0, on = false, shade = RED} -> "
+      "{kind = 5, delta = -3, on = true, shade = BLUE}"]),
 ]
 
 IDS = [f"{c[0]}-{i}" for i, c in enumerate(CASES)]
