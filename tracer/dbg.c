@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "dbg.h"
+#include "event.h"
 
 #include <dwarf.h>
 #include <stdio.h>
@@ -13,11 +14,25 @@
 #include <unistd.h>
 
 #define SYMCACHE_SIZE 4096 /* power of two */
+#define INLINE_CACHE_SIZE 1024 /* power of two */
+#define INLINE_MAX 8 /* inline functions nested at one pc, the real function included */
 
 struct symcache_entry {
 	uint64_t pc;
 	bool valid;
 	struct sym_info info;
+	char func[128]; /* the symbol's name when it had a version to strip */
+};
+
+/* The inline chain at one code address, innermost first; the last is the real function. */
+struct inline_entry {
+	uint64_t pc;
+	bool valid;
+	int n;
+	struct inline_frame {
+		const char *func, *file;
+		int line;
+	} f[INLINE_MAX];
 };
 
 struct dbg {
@@ -26,6 +41,7 @@ struct dbg {
 	Dwfl_Callbacks cb;
 	char *debuginfo_path;
 	struct symcache_entry cache[SYMCACHE_SIZE];
+	struct inline_entry inlines[INLINE_CACHE_SIZE];
 };
 
 static int report(struct dbg *d, char *err, size_t errlen)
@@ -77,6 +93,8 @@ void dbg_close(struct dbg *d)
 	free(d);
 }
 
+Dwfl *dbg_dwfl(struct dbg *d) { return d->dwfl; }
+
 struct symbol_search {
 	const char *name;
 	uint64_t addr;
@@ -115,9 +133,8 @@ bool dbg_symbol_addr(struct dbg *d, const char *name, uint64_t *addr)
 }
 
 /* Source file names relative to the compilation directory when under it. */
-static const char *relative_file(Dwfl_Line *line, const char *file)
+static const char *relative_file(const char *comp_dir, const char *file)
 {
-	const char *comp_dir = dwfl_line_comp_dir(line);
 	size_t n = comp_dir ? strlen(comp_dir) : 0;
 	if (n && strncmp(file, comp_dir, n) == 0 && file[n] == '/')
 		return file + n + 1;
@@ -165,6 +182,12 @@ const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 	GElf_Sym sym;
 	const char *name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 	if (name) {
+		/* A versioned symbol (__libc_start_main@@GLIBC_2.34) by its function's name. */
+		size_t base = strcspn(name, "@");
+		if (name[base]) {
+			snprintf(e->func, sizeof e->func, "%.*s", (int)base, name);
+			name = e->func;
+		}
 		e->info.func = name;
 		e->info.func_start = pc - off;
 		e->info.func_size = sym.st_size;
@@ -176,11 +199,86 @@ const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 		int lineno = 0;
 		const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 		if (file) {
-			e->info.file = relative_file(line, file);
+			e->info.file = relative_file(dwfl_line_comp_dir(line), file);
 			e->info.line = lineno;
 		}
 	}
 	return &e->info;
+}
+
+/* ---- inline frames ---- */
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	return dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
+}
+
+/* Where inlined instance die was called from: file and line in the caller. */
+static void call_site_of(Dwarf_Die *cu, Dwarf_Die *die, const char **file, int *line)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word fileno, lineno;
+	Dwarf_Files *files;
+	size_t nfiles;
+	*file = NULL;
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &a), &lineno) == 0)
+		*line = (int)lineno;
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &a), &fileno) == 0 &&
+	    dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && fileno < nfiles) {
+		const char *f = dwarf_filesrc(files, fileno, NULL, NULL);
+		if (f)
+			*file = relative_file(dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a)), f);
+	}
+}
+
+/* Fills e with the inline chain at pc (as DWARF's scopes nest there). */
+static void inline_chain(struct dbg *d, uint64_t pc, struct inline_entry *e)
+{
+	const struct sym_info *s = dbg_symbolize(d, pc);
+	const char *func = s->func, *file = s->file;
+	int line = s->line;
+	Dwfl_Module *mod = dwfl_addrmodule(d->dwfl, pc);
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = mod ? dwfl_module_addrdie(mod, pc, &bias) : NULL;
+	Dwarf_Die *scopes = NULL;
+	int nscopes = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+	e->n = 0;
+	for (int i = 0; i < nscopes && e->n < INLINE_MAX - 1; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag == DW_TAG_subprogram)
+			break; /* the real function: named by its symbol below */
+		if (tag != DW_TAG_inlined_subroutine)
+			continue; /* a lexical block */
+		e->f[e->n++] = (struct inline_frame){die_name(&scopes[i]), file, line};
+		call_site_of(cu, &scopes[i], &file, &line);
+	}
+	free(scopes);
+	e->f[e->n++] = (struct inline_frame){func, file, line};
+}
+
+void dbg_push_frames(struct dbg *d, struct stack *s, uint64_t pc, bool call_site)
+{
+	uint64_t lookup = call_site ? pc - 1 : pc;
+	struct inline_entry *e = &d->inlines[(lookup ^ (lookup >> 12)) & (INLINE_CACHE_SIZE - 1)];
+	if (!e->valid || e->pc != lookup) {
+		e->pc = lookup;
+		e->valid = true;
+		inline_chain(d, lookup, e);
+	}
+	const struct sym_info *sym = dbg_symbolize(d, lookup);
+	for (int i = 0; i < e->n && s->n < EVENT_MAX_FRAMES; i++) {
+		bool real = i == e->n - 1;
+		s->f[s->n++] = (struct frame){
+			.pc = pc,
+			.func = e->f[i].func,
+			.off = real && sym->func ? pc - sym->func_start : 0,
+			.file = e->f[i].file,
+			.line = e->f[i].line,
+			.inlined = !real,
+		};
+	}
 }
 
 /* ---- DWARF: walk every CU of every module ---- */

@@ -35,10 +35,20 @@ struct enum_value {
 struct dbg *dbg_open(pid_t pid, char *err, size_t errlen);
 void dbg_close(struct dbg *d);
 
+/* The Dwfl over the process's modules (for an unwinder to attach its thread state to). */
+Dwfl *dbg_dwfl(struct dbg *d);
 /* The address of function or object symbol name in any module (local symbols too). */
 bool dbg_symbol_addr(struct dbg *d, const char *name, uint64_t *addr);
-/* Function, line of pc; cached per pc. Never fails: unknown parts are NULL/0. */
+/* Function (its symbol name, without a symbol version such as @@GLIBC_2.34), line of pc;
+ * cached per pc. Never fails: unknown parts are NULL/0. */
 const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc);
+struct stack;
+/*
+ * Appends the frames of code address pc to s (while it has room): the functions inlined
+ * there, innermost first, then the function holding them. A return address (call_site) is
+ * looked up one byte back, inside the call. Cached per address.
+ */
+void dbg_push_frames(struct dbg *d, struct stack *s, uint64_t pc, bool call_site);
 /* True when the module whose file is path (the executable) has DWARF. */
 bool dbg_module_has_dwarf(struct dbg *d, const char *path);
 

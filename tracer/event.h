@@ -15,12 +15,16 @@ enum event_type { EV_WRITE, EV_READ, EV_MOVE, EV_RACE, EV_EXIT };
 
 #define EVENT_MAX_FRAMES 32
 
+/* A frame of a backtrace. The functions inlined at a pc come first, innermost first, each
+ * with the same pc and inlined set; then the function they were inlined into. A frame's line
+ * is where it is executing: for a caller of an inlined function, the line of the call. */
 struct frame {
 	uint64_t pc;
 	const char *func;
-	uint64_t off;
+	uint64_t off;      /* from func's start; 0 for an inlined frame */
 	const char *file;
 	int line;
+	bool inlined;
 };
 
 /* A place in the map: a slot of a bucket, a bucket's overflow pointer, or the header. */
@@ -59,8 +63,10 @@ struct event {
 	uint64_t addr;
 	unsigned size;
 	uint64_t old, new;  /* values of the first size (<= 8) bytes, little-endian */
-	char decoded[64];   /* state or flag names, key or elem value; "" when none */
-	char old_decoded[64];
+	/* old and new as the program's types show them: state or flag names, header counts,
+	 * key and elem values in their C notation ({x = 3, y = -3}, 1.5, "alice"), "" when
+	 * there is nothing to say beyond the raw value (a pointer, a live tophash byte). */
+	char old_decoded[320], new_decoded[320];
 	struct code_loc code;
 	struct stack stack;
 	bool has_stack;

@@ -89,6 +89,22 @@ void code_of(struct tracer *T, uint64_t trap_pc, bool exact, struct code_loc *c,
 	c->line = w->line;
 }
 
+/*
+ * The walk's first frames are where the thread stopped, after the write: they become the
+ * writing instruction's (its inline frames and function).
+ */
+static void stack_top_at(struct tracer *T, struct stack *s, uint64_t pc)
+{
+	int skip = 0;
+	while (skip < s->n && s->f[skip].inlined)
+		skip++;
+	struct stack top = {.n = 0};
+	dbg_push_frames(T->dbg, &top, pc, false);
+	for (int i = skip + 1; i < s->n && top.n < EVENT_MAX_FRAMES; i++)
+		top.f[top.n++] = s->f[i];
+	*s = top;
+}
+
 static void decode(struct tracer *T, const char *field, bool is_key_or_elem, bool is_key,
 		   const uint8_t *b, unsigned n, uint64_t v, char *out, size_t outlen)
 {
@@ -101,7 +117,7 @@ static void decode(struct tracer *T, const char *field, bool is_key_or_elem, boo
 	} else if (strcmp(field, "flags") == 0) {
 		layout_flags_str(l, (unsigned)v, out, outlen);
 	} else if (is_key_or_elem) {
-		value_text(l, is_key, b, n, out, outlen);
+		value_text(l, is_key, b, n, &T->mem, out, outlen);
 	} else if (strcmp(field, "count") == 0 || strcmp(field, "B") == 0 ||
 		   strcmp(field, "noverflow") == 0 || strcmp(field, "nevacuate") == 0) {
 		snprintf(out, outlen, "%llu", (unsigned long long)v);
@@ -130,8 +146,11 @@ void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool
 			n = 8; /* events carry the first 8 bytes of a field */
 		if (!op) {
 			op = op_of(T, tid, code->pc);
-			if (T->opt.stack && T->unw)
-				have_stack = T->unw_ops->walk(T->unw, tid, &stack, EVENT_MAX_FRAMES) > 0;
+			if (T->opt.stack && T->unw &&
+			    T->unw_ops->walk(T->unw, tid, &stack, EVENT_MAX_FRAMES) > 0) {
+				stack_top_at(T, &stack, code->pc);
+				have_stack = true;
+			}
 		}
 		struct event e = {
 			.type = writes ? EV_WRITE : EV_READ,
@@ -152,13 +171,11 @@ void report_range(struct tracer *T, pid_t tid, const struct code_loc *code, bool
 		bool kv = strcmp(fd.field, "key") == 0 || strcmp(fd.field, "elem") == 0;
 		bool whole = from == fd.start;
 		decode(T, fd.field, kv && whole, strcmp(fd.field, "key") == 0, newb + (from - base), n,
-		       e.new, e.decoded, sizeof e.decoded);
+		       e.new, e.new_decoded, sizeof e.new_decoded);
 		decode(T, fd.field, kv && whole, strcmp(fd.field, "key") == 0, oldb + (from - base), n,
 		       e.old, e.old_decoded, sizeof e.old_decoded);
 		if (have_stack) {
-			/* Frame 0 is where the thread stopped: after the write. Name the write. */
 			e.stack = stack;
-			e.stack.f[0] = (struct frame){code->pc, code->func, code->off, code->file, code->line};
 			e.has_stack = true;
 		}
 		emit(T, &e);

@@ -11,9 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h"
 #include "dbg.h"
 
-enum key_kind { KEY_UNSIGNED, KEY_SIGNED, KEY_STRING, KEY_BYTES };
+/* How the map hashes and compares keys: by their bytes, or as NUL-terminated strings. How a
+ * key or elem is shown and parsed is its codec's business (codec.h). */
+enum key_kind { KEY_BYTES, KEY_STRING };
 
 /* The header fields the tracer reports, in the provider's vocabulary. */
 enum hdr_field { HF_COUNT, HF_FLAGS, HF_B, HF_NOVERFLOW, HF_HASH0, HF_BUCKETS, HF_OLDBUCKETS,
@@ -28,7 +31,7 @@ struct hdr_field_desc {
 
 struct map_layout {
 	char type_name[64]; /* the map type, NAME */
-	char key_type[64], elem_type[64];
+	char key_type[96], elem_type[96]; /* as C spells them: uint64_t, struct point, const char * */
 	struct hdr_field_desc hdr[HF_NFIELDS];
 	unsigned off_type; /* the type descriptor pointer in the header */
 	unsigned hdr_size;
@@ -37,8 +40,9 @@ struct map_layout {
 	unsigned keycell, elemcell;  /* cell sizes */
 	unsigned key_size, elem_size; /* sizes of KEY and ELEM */
 	enum key_kind key_kind;
-	enum key_kind elem_kind; /* how to show an elem value (KEY_STRING never) */
 	bool key_indirect, elem_indirect;
+	/* How KEY and ELEM values are shown and a key is parsed, built once at setup. */
+	struct codec_type *key_codec, *elem_codec;
 	bool key_cleared; /* delete clears the key cell (it holds pointers) */
 	/* Slot states and flag bits, by name from the provider's enums. */
 	int emptyRest, emptyOne, evacuatedX, evacuatedY, evacuatedEmpty, minTopHash;

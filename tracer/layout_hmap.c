@@ -12,7 +12,9 @@
 #include "layout.h"
 #include "mem.h"
 
+#include <ctype.h>
 #include <dwarf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,35 +68,6 @@ static bool is_char_pointer(Dwarf_Die *t)
 	return dwarf_bytesize(&base) == 1 && dwarf_attr(&base, DW_AT_encoding, &a) &&
 	       dwarf_formudata(&a, &enc) == 0 &&
 	       (enc == DW_ATE_signed_char || enc == DW_ATE_unsigned_char);
-}
-
-static enum key_kind kind_of(Dwarf_Die *t)
-{
-	if (is_char_pointer(t))
-		return KEY_STRING;
-	Dwarf_Die p;
-	if (!dwarf_peel(t, &p))
-		return KEY_BYTES;
-	int tag = dwarf_tag(&p);
-	if (tag == DW_TAG_enumeration_type)
-		return KEY_SIGNED;
-	if (tag != DW_TAG_base_type)
-		return KEY_BYTES;
-	Dwarf_Attribute a;
-	Dwarf_Word enc;
-	if (!dwarf_attr(&p, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc) != 0)
-		return KEY_BYTES;
-	switch (enc) {
-	case DW_ATE_signed:
-	case DW_ATE_signed_char:
-		return KEY_SIGNED;
-	case DW_ATE_unsigned:
-	case DW_ATE_unsigned_char:
-	case DW_ATE_boolean:
-		return KEY_UNSIGNED;
-	default:
-		return KEY_BYTES;
-	}
 }
 
 /* A cell type: KEY itself, or KEY * when KEY is over the indirect limit. */
@@ -251,16 +224,23 @@ static int load_bucket(Dwarf_Die *bucket, struct map_layout *l, char *err, size_
 	cell_type(&ec, 128, &ev, &l->elem_indirect);
 	l->key_size = (unsigned)die_size(&kv);
 	l->elem_size = (unsigned)die_size(&ev);
-	l->key_kind = kind_of(&kv);
-	l->elem_kind = kind_of(&ev) == KEY_STRING ? KEY_BYTES : kind_of(&ev);
+	l->key_kind = is_char_pointer(&kv) ? KEY_STRING : KEY_BYTES; /* until the descriptor says */
 	/* Go clears a key cell on delete only when the key holds pointers. */
 	Dwarf_Die kp;
 	l->key_cleared = l->key_indirect || (dwarf_peel(&kv, &kp) && dwarf_tag(&kp) == DW_TAG_pointer_type);
 	Dwarf_Die kvn, evn;
 	as_written(&kv, &kvn);
 	as_written(&ev, &evn);
-	type_name(&kvn, l->key_type, sizeof l->key_type);
-	type_name(&evn, l->elem_type, sizeof l->elem_type);
+	codec_free(l->key_codec);
+	codec_free(l->elem_codec);
+	l->key_codec = codec_build(&kvn);
+	l->elem_codec = codec_build(&evn);
+	if (!l->key_codec || !l->elem_codec) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(l->key_type, sizeof l->key_type, "%s", l->key_codec->name);
+	snprintf(l->elem_type, sizeof l->elem_type, "%s", l->elem_codec->name);
 	snprintf(l->type_name, sizeof l->type_name, "%.*s", (int)(strlen(bname) - strlen("_bucket")),
 		 bname);
 	return 0;
@@ -285,8 +265,11 @@ static int hmap_resolve(struct dbg *d, const char *spec, struct map_target *t, s
 		return -1;
 	if (strncmp(spec, "0x", 2) == 0 || strncmp(spec, "0X", 2) == 0) {
 		char *end;
-		t->map_addr = strtoull(spec, &end, 16);
-		if (*end || t->map_addr == 0) {
+		errno = 0;
+		t->map_addr = strtoull(spec + 2, &end, 16);
+		/* The whole text, hex digits only (no sign or space strtoull would allow), in 64 bits. */
+		if (end == spec + 2 || *end || errno == ERANGE || !isxdigit((unsigned char)spec[2]) ||
+		    t->map_addr == 0) {
 			snprintf(err, errlen, "bad map address %s", spec);
 			return -1;
 		}
@@ -425,8 +408,7 @@ static int hmap_attach_instance(struct dbg *d, struct mem *m, uint64_t map_addr,
 	int nk = dbg_enum(d, "hmap_hash_kind", kinds, LAYOUT_MAX_NAMES), str_kind;
 	if (desc_field(m, &dt, desc, "hash_kind", &hash_kind, 1) && nk > 0 &&
 	    enum_value(kinds, nk, "hmap_hashString", &str_kind) == 0)
-		l->key_kind = hash_kind == str_kind ? KEY_STRING
-			      : l->key_kind == KEY_STRING ? KEY_BYTES : l->key_kind;
+		l->key_kind = hash_kind == str_kind ? KEY_STRING : KEY_BYTES;
 	return 0;
 }
 

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "locate.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,73 +35,15 @@ int key_parse(const struct map_layout *l, const char *s, struct key *k, char *er
 {
 	memset(k, 0, sizeof *k);
 	snprintf(k->text, sizeof k->text, "%s", s);
-	char *end;
-	switch (l->key_kind) {
-	case KEY_STRING:
-		if (strlen(s) >= sizeof k->bytes) {
-			snprintf(err, errlen, "key \"%s\" is longer than %zu bytes", s, sizeof k->bytes - 1);
-			return -1;
-		}
-		k->len = strlen(s);
-		memcpy(k->bytes, s, k->len);
-		return 0;
-	case KEY_UNSIGNED:
-	case KEY_SIGNED: {
-		if (l->key_size > 8 || !*s)
-			break;
-		errno = 0;
-		uint64_t v;
-		bool ok;
-		if (l->key_kind == KEY_SIGNED) {
-			long long sv = strtoll(s, &end, 0);
-			int64_t lo = l->key_size == 8 ? INT64_MIN : -((int64_t)1 << (8 * l->key_size - 1));
-			int64_t hi = l->key_size == 8 ? INT64_MAX : ((int64_t)1 << (8 * l->key_size - 1)) - 1;
-			ok = !errno && !*end && sv >= lo && sv <= hi;
-			v = (uint64_t)sv;
-		} else {
-			unsigned long long uv = strtoull(s, &end, 0);
-			ok = !errno && !*end && *s != '-' &&
-			     (l->key_size == 8 || uv < (1ull << (8 * l->key_size)));
-			v = uv;
-		}
-		if (!ok) {
-			snprintf(err, errlen, "bad key \"%s\": not a %u-byte %s integer (key type %s)", s,
-				 l->key_size, l->key_kind == KEY_SIGNED ? "signed" : "unsigned",
-				 l->key_type);
-			return -1;
-		}
-		memcpy(k->bytes, &v, l->key_size); /* little-endian */
-		k->len = l->key_size;
-		return 0;
-	}
-	case KEY_BYTES:
-		break;
-	}
-	/* Hex bytes, as many as the key has: "0x0102..." or "01 02 ...". */
-	const char *p = s;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	size_t n = 0;
-	while (*p && n < sizeof k->bytes) {
-		if (*p == ' ' || *p == ':') {
-			p++;
-			continue;
-		}
-		char hex[3] = {p[0], p[1], 0};
-		unsigned long b = strtoul(hex, &end, 16);
-		if (!p[1] || *end) {
-			n = (size_t)-1;
-			break;
-		}
-		k->bytes[n++] = (uint8_t)b;
-		p += 2;
-	}
-	if (n != l->key_size) {
-		snprintf(err, errlen, "bad key \"%s\": key type %s needs %u hex bytes", s, l->key_type,
-			 l->key_size);
+	/* A char * key the map hashes by its bytes (HMAP_DEFINE, not _STR) is the pointer itself. */
+	struct codec_type as_pointer = *l->key_codec;
+	if (as_pointer.kind == CK_STRING && l->key_kind != KEY_STRING)
+		as_pointer.kind = CK_POINTER;
+	char what[256];
+	if (codec_parse(&as_pointer, s, k->bytes, sizeof k->bytes, &k->len, what, sizeof what) != 0) {
+		snprintf(err, errlen, "bad key \"%s\": %s (key type %s)", s, what, l->key_type);
 		return -1;
 	}
-	k->len = n;
 	return 0;
 }
 
@@ -112,23 +53,14 @@ uint64_t key_hash(const struct map_layout *l, const struct key *k, uint32_t seed
 	return XXH3_64bits_withSeed(k->bytes, k->len, seed);
 }
 
-void value_text(const struct map_layout *l, bool is_key, const uint8_t *b, size_t n, char *out,
-		size_t outlen)
+void value_text(const struct map_layout *l, bool is_key, const uint8_t *b, size_t n, struct mem *m,
+		char *out, size_t outlen)
 {
-	enum key_kind kind = is_key ? l->key_kind : l->elem_kind;
-	unsigned size = is_key ? l->key_size : l->elem_size;
-	bool indirect = is_key ? l->key_indirect : l->elem_indirect;
-	if (indirect || kind == KEY_STRING || size > 8 || n < size) {
+	if (is_key ? l->key_indirect : l->elem_indirect) {
 		snprintf(out, outlen, "0x%" PRIx64, read_uint(b, (unsigned)(n < 8 ? n : 8)));
 		return;
 	}
-	uint64_t v = read_uint(b, size);
-	if (kind == KEY_SIGNED && size < 8 && (v >> (8 * size - 1)) & 1)
-		v |= ~0ull << (8 * size);
-	if (kind == KEY_SIGNED)
-		snprintf(out, outlen, "%" PRId64, (int64_t)v);
-	else
-		snprintf(out, outlen, "%" PRIu64, v);
+	codec_format(is_key ? l->key_codec : l->elem_codec, b, n, m, out, outlen);
 }
 
 static uint64_t bucket_addr(const struct map_layout *l, uint64_t array, uint64_t i)

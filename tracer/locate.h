@@ -71,9 +71,10 @@ uint64_t read_uint(const uint8_t *p, unsigned size);
 bool hdr_read(struct mem *m, const struct map_layout *l, uint64_t map, struct hdr *h);
 int key_parse(const struct map_layout *l, const char *s, struct key *k, char *err, size_t errlen);
 uint64_t key_hash(const struct map_layout *l, const struct key *k, uint32_t seed);
-/* Decimal or hex text of a key or elem cell's value (first bytes of it). */
-void value_text(const struct map_layout *l, bool is_key, const uint8_t *b, size_t n, char *out,
-		size_t outlen);
+/* A key or elem cell's value, of which the first n bytes are known at b, in its type's
+ * notation; a string key's text is read through m. */
+void value_text(const struct map_layout *l, bool is_key, const uint8_t *b, size_t n, struct mem *m,
+		char *out, size_t outlen);
 
 /* Whether the KEY value at addr (for string keys, the const char * there) is k. */
 bool key_value_at(struct mem *m, const struct map_layout *l, uint64_t addr, const struct key *k);

@@ -44,8 +44,11 @@ static void text_stack(FILE *out, const struct stack *s)
 {
 	for (int i = 0; i < s->n; i++) {
 		const struct frame *f = &s->f[i];
-		fprintf(out, "      #%d %#" PRIx64 " %s+%#" PRIx64, i, f->pc, f->func ? f->func : "??",
-			f->off);
+		fprintf(out, "      #%d %#" PRIx64 " %s", i, f->pc, f->func ? f->func : "??");
+		if (f->inlined)
+			fputs(" (inlined)", out);
+		else
+			fprintf(out, "+%#" PRIx64, f->off);
 		if (f->file)
 			fprintf(out, "  %s:%d", f->file, f->line);
 		fputc('\n', out);
@@ -76,8 +79,8 @@ static void text_event(FILE *out, const struct event *e)
 				fprintf(out, "%#" PRIx64, e->old);
 			fputs(" -> ", out);
 		}
-		if (e->decoded[0])
-			fputs(e->decoded, out);
+		if (e->new_decoded[0])
+			fputs(e->new_decoded, out);
 		else
 			fprintf(out, "%#" PRIx64, e->new);
 		fputs("   ", out);
@@ -156,9 +159,10 @@ static void json_stack(FILE *out, const struct stack *s)
 		fputs(",\"file\":", out);
 		json_str(out, f->file);
 		if (f->file)
-			fprintf(out, ",\"line\":%d}", f->line);
+			fprintf(out, ",\"line\":%d", f->line);
 		else
-			fputs(",\"line\":null}", out);
+			fputs(",\"line\":null", out);
+		fprintf(out, ",\"inlined\":%s}", f->inlined ? "true" : "false");
 	}
 	fputc(']', out);
 }
@@ -223,9 +227,13 @@ static void json_event(FILE *out, const struct event *e)
 		fputc(',', out);
 		json_place_fields(out, &e->at);
 		fprintf(out, ",\"addr\":\"%#" PRIx64 "\",\"size\":%u,\"old\":\"%#" PRIx64
-			     "\",\"new\":\"%#" PRIx64 "\",\"decoded\":",
+			     "\",\"new\":\"%#" PRIx64 "\",\"old_decoded\":",
 			e->addr, e->size, e->old, e->new);
-		json_str(out, e->decoded[0] ? e->decoded : NULL);
+		json_str(out, e->old_decoded[0] ? e->old_decoded : NULL);
+		fputs(",\"new_decoded\":", out);
+		json_str(out, e->new_decoded[0] ? e->new_decoded : NULL);
+		fputs(",\"decoded\":", out); /* = new_decoded, the name earlier versions used */
+		json_str(out, e->new_decoded[0] ? e->new_decoded : NULL);
 		fprintf(out, ",\"pc\":\"%#" PRIx64 "\",\"insn\":", e->code.pc);
 		json_str(out, e->code.insn[0] ? e->code.insn : NULL);
 		fputs(",\"func\":", out);

@@ -787,7 +787,7 @@ int tracer_run(struct tracer *T)
 	if (!T->dbg)
 		fatal_setup(T, "%s", err);
 	/* The unwinder names the operation of writes made outside map functions, and gives -s. */
-	T->unw_ops = &unwind_libunwind;
+	T->unw_ops = &unwind_dwfl;
 	T->unw = T->unw_ops->init(T->dbg, T->pid);
 	if (session_setup(T) != 0)
 		fatal_setup(T, "setup failed");

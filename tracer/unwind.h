@@ -1,7 +1,7 @@
 /*
- * unwind.h: backtraces of a stopped thread. One backend today
- * (libunwind-ptrace, unwind_libunwind.c); frames are symbolized through
- * dbg's per-pc cache, return addresses adjusted by one byte first.
+ * unwind.h: backtraces of a stopped thread. One backend today (libdwfl's
+ * unwinder, unwind_dwfl.c); each pc becomes its inline frames and function
+ * through dbg's per-pc caches, return addresses looked up one byte back.
  */
 #ifndef MAPVIZ_UNWIND_H
 #define MAPVIZ_UNWIND_H
@@ -21,6 +21,6 @@ struct unwinder_ops {
 	void (*fin)(struct unwinder *u);
 };
 
-extern const struct unwinder_ops unwind_libunwind;
+extern const struct unwinder_ops unwind_dwfl;
 
 #endif

@@ -61,7 +61,8 @@ def check_place(p, where):
 
 
 def check_frame(f):
-    assert set(f) == {"pc", "func", "file", "line"}, f
+    assert set(f) == {"pc", "func", "file", "line", "inlined"}, f
+    assert isinstance(f["inlined"], bool), f
     assert HEX.match(f["pc"]), f
     assert f["func"] is None or isinstance(f["func"], str)
     assert _is_int_or_none(f["line"])
@@ -86,8 +87,8 @@ def check_event(ev):
     assert isinstance(ev["seq"], int) and isinstance(ev["t_ns"], int), ev
     assert isinstance(ev["tid"], int), ev
     if t in ("write", "read", "race"):
-        for k in ("op", "field", "addr", "size", "old", "new", "decoded", "pc", "insn", "func",
-                  "file", "line", "stack"):
+        for k in ("op", "field", "addr", "size", "old", "new", "old_decoded", "new_decoded",
+                  "decoded", "pc", "insn", "func", "file", "line", "stack"):
             assert k in ev, (k, ev)
         assert ev["op"] in OPS, ev
         assert ev["field"] in FIELDS, ev
@@ -95,7 +96,9 @@ def check_event(ev):
         assert HEX.match(ev["addr"]) and HEX.match(ev["old"]) and HEX.match(ev["new"]), ev
         assert HEX.match(ev["pc"]), ev
         assert ev["size"] in range(1, 9), ev
-        assert ev["decoded"] is None or isinstance(ev["decoded"], str), ev
+        for k in ("old_decoded", "new_decoded", "decoded"):
+            assert ev[k] is None or isinstance(ev[k], str), ev
+        assert ev["decoded"] == ev["new_decoded"], ev
         assert ev["insn"] is None or isinstance(ev["insn"], str), ev
         assert _is_int_or_none(ev["line"]), ev
         assert ev["stack"] is None or isinstance(ev["stack"], list), ev

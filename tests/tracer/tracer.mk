@@ -2,7 +2,8 @@
 
 TRACER_FIXTURES := $(BUILD)/tests/tracer/chain $(BUILD)/tests/tracer/dr7_test \
 	$(BUILD)/tests/tracer/chain_shared $(BUILD)/tests/tracer/chain_stripped \
-	$(BUILD)/tests/tracer/odd_cells $(BUILD)/tests/tracer/race $(BUILD)/tests/tracer/strings
+	$(BUILD)/tests/tracer/odd_cells $(BUILD)/tests/tracer/race $(BUILD)/tests/tracer/strings \
+	$(BUILD)/tests/tracer/values
 # (tracer/tracer.mk is read after this file: name the binary, not $(TRACER_BIN))
 TEST_TARGETS += $(TRACER_FIXTURES) $(BUILD)/bin/mapviz-trace $(EXAMPLES)
 
