@@ -78,21 +78,21 @@ clean:
 INSTALL_ROOT    = $(DESTDIR)$(patsubst %/,%,$(PREFIX))
 INSTALL_GDB_DIR := share/mapviz/gdb
 INSTALL_MAN1    := tracer/mapviz-trace.1
-INSTALL_GDB_PY  := gdb/mapviz.py $(wildcard gdb/mapviz_gdb/*.py)
+INSTALL_GDB_PY  := gdb/mapviz.py $(wildcard gdb/mapviz_gdb/*.py gdb/mapviz_gdb/model/*.py)
 # Relative to $(INSTALL_ROOT); install below must put each of these, and only these.
 INSTALLED_FILES := lib/libhmap.a lib/libhmap.so.1 lib/libhmap.so lib/pkgconfig/hmap.pc \
 	include/hmap.h bin/mapviz-trace $(addprefix share/man/man1/,$(notdir $(INSTALL_MAN1))) \
 	$(patsubst gdb/%,$(INSTALL_GDB_DIR)/%,$(INSTALL_GDB_PY))
 # Directories that belong to mapviz alone, deepest first: uninstall removes them too
 # (with the bytecode Python writes beside the extension when GDB imports it).
-INSTALLED_DIRS  := $(INSTALL_GDB_DIR)/mapviz_gdb $(INSTALL_GDB_DIR) share/mapviz
+INSTALLED_DIRS  := $(INSTALL_GDB_DIR)/mapviz_gdb/model $(INSTALL_GDB_DIR)/mapviz_gdb $(INSTALL_GDB_DIR) share/mapviz
 PREFIX_BUILT     = $(call hmap_prefix_dir,$(PREFIX))
 
 .PHONY: uninstall install-check-prefix
 
 install: all install-check-prefix $(PREFIX_BUILT)/hmap.o $(PREFIX_BUILT)/hmap.pc
 	install -d $(addprefix $(INSTALL_ROOT)/,lib/pkgconfig include bin share/man/man1 \
-		$(INSTALL_GDB_DIR)/mapviz_gdb)
+		$(INSTALL_GDB_DIR)/mapviz_gdb/model)
 	$(call hmap_archive,$(PREFIX_BUILT)/hmap.o,$(INSTALL_ROOT)/lib)
 	$(call hmap_shared,$(PREFIX_BUILT)/hmap.o,$(INSTALL_ROOT)/lib)
 	install -m 644 $(PREFIX_BUILT)/hmap.pc $(INSTALL_ROOT)/lib/pkgconfig/
@@ -101,6 +101,7 @@ install: all install-check-prefix $(PREFIX_BUILT)/hmap.o $(PREFIX_BUILT)/hmap.pc
 	install -m 644 $(INSTALL_MAN1) $(INSTALL_ROOT)/share/man/man1/
 	install -m 644 gdb/mapviz.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/
 	install -m 644 gdb/mapviz_gdb/*.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/mapviz_gdb/
+	install -m 644 gdb/mapviz_gdb/model/*.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/mapviz_gdb/model/
 
 uninstall: install-check-prefix
 	rm -f $(addprefix $(INSTALL_ROOT)/,$(INSTALLED_FILES))

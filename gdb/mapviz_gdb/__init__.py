@@ -1,12 +1,12 @@
-"""mapviz for GDB: commands, a pretty printer and parameters for hmap maps.
+"""mapviz for GDB: commands, a pretty printer and parameters for hash maps (hmap's, Go's).
 
-Modules: consts (enums from DWARF), layout (layout providers), memory,
-cells (key/elem decoding), hashing, walk (bounded walks of buckets),
-describe/style (text), one cmd_* module per command family, printer, params.
+The package model/ is the map model (sources, designs, hashes, codecs, and the
+generic views the rest sees); beside it: memory (bulk reads), one cmd_* module
+per command family, printer, cli/argsplit (command lines), params, style, elf.
 """
 import gdb
 
-from . import cli, consts, layout, params, printer
+from . import cli, model, params, printer
 from . import cmd_dot, cmd_ls, cmd_show, cmd_slot, cmd_watch
 
 COMMANDS = (cmd_show.ShowCommand, cmd_slot.SlotCommand, cmd_watch.WatchCommand,
@@ -14,8 +14,7 @@ COMMANDS = (cmd_show.ShowCommand, cmd_slot.SlotCommand, cmd_watch.WatchCommand,
 
 
 def _forget_caches(_event=None):
-    consts.forget()
-    layout.forget()
+    model.forget()
 
 
 _connected = False

@@ -19,7 +19,7 @@ import os
 
 import gdb
 
-from . import layout as layouts
+from . import model
 from .argsplit import CommandLine
 from .errors import MapvizError, command_boundary
 
@@ -128,10 +128,10 @@ def split_map_expression(text, spans):
         except gdb.error as e:
             first_problem = first_problem or MapvizError(str(e))
             continue
-        if layouts.recognize(value) is None:
+        if model.recognize(value) is None:
             # A value, but not a map: the first such one is the better complaint.
             if first_problem is None or not isinstance(first_problem, NotAMap):
-                first_problem = NotAMap(f"not a map: {value.type} (expected an hmap map or a pointer to one)")
+                first_problem = NotAMap(str(model.not_a_map(value)))
             continue
         return expr, (text[spans[n][0]:spans[-1][1]] if n < len(spans) else "")
     raise first_problem or MapvizError("missing map expression")
@@ -210,7 +210,7 @@ class MapvizCommand(gdb.Command):
         if not line.positional_spans:
             return False
         try:
-            return layouts.recognize(gdb.parse_and_eval(line.positional_text)) is not None
+            return model.recognize(gdb.parse_and_eval(line.positional_text)) is not None
         except gdb.error:
             return False
 

@@ -1,82 +1,79 @@
-"""mapviz dot: a Graphviz picture of a map (header, buckets, overflow chains, old buckets)."""
+"""mapviz dot: a Graphviz picture of a map (header, its chains of groups, old ones while growing)."""
 import html
 
-from . import layout as layouts
-from .cells import codecs
+from . import model
 from .cli import MapvizCommand, Parser
-from .describe import growth_line, header_line
 from .errors import MapvizError
 from .params import bucket_limit
-from .walk import arrays, chains, header_problems
-
-FILL = {"live": "palegreen", "emptyOne": "khaki", "emptyRest": "gray90", "evacuatedX": "lightblue",
-        "evacuatedY": "plum", "evacuatedEmpty": "lightsteelblue"}
 
 
 def _e(text):
     return html.escape(str(text), quote=True)
 
 
-def _bucket_node(ref, view, b, node_id):
-    """One bucket as an HTML-like table: a title row, then slot | tophash | key | elem."""
-    c = ref.layout.consts
-    lay = ref.layout
-    kc, ec = codecs(lay)
-    title = f"{'old ' if view.old else ''}bucket {view.index}" + (f" overflow {b.depth}" if b.depth else "")
-    rows = [f'<tr><td colspan="4" bgcolor="gray80">{_e(title)} {b.addr:#x}</td></tr>']
-    th = b.tophash(lay)
-    for s in range(c.bucket_cnt):
-        name = c.state_name.get(th[s])
-        state = name or "live"
-        key = kc.text(b.key_cell(lay, s)) if name is None or name.startswith("evacuated") and name != "evacuatedEmpty" else ""
-        elem = ec.text(b.elem_cell(lay, s)) if name is None else ""
-        rows.append(f'<tr><td>{s}</td><td bgcolor="{FILL[state]}">{th[s]:#04x} {_e(name or "")}</td>'
-                    f'<td>{_e(key)}</td><td>{_e(elem)}</td></tr>')
+def _group_node(view, group, node_id):
+    """One group as an HTML-like table: a title row, then slot | state | key | elem."""
+    fill = view.design.DOT_FILL
+    rows = [f'<tr><td colspan="4" bgcolor="gray80">{_e(group.title)} {group.addr:#x}</td></tr>']
+    for cell in group.cells:
+        name = cell.state_name
+        key = view.key_codec.text(cell.key_cell) if cell.kind != "empty" else ""
+        elem = view.elem_codec.text(cell.elem_cell) if cell.kind == "entry" else ""
+        rows.append(f'<tr><td>{cell.place.slot}</td><td bgcolor="{fill[name or "live"]}">{cell.state:#04x} '
+                    f'{_e(name or "")}</td><td>{_e(key)}</td><td>{_e(elem)}</td></tr>')
     table = '<table border="0" cellborder="1" cellspacing="0">' + "".join(rows) + "</table>"
     return f'  {node_id} [label=<{table}>];'
 
 
-def render_dot(ref, limit):
-    h = ref.header
-    lines = [f"digraph {ref.layout.name} {{", "  rankdir=LR;",
+def render_dot(view, limit):
+    design = view.design
+    lines = [f"digraph {_graph_name(view)} {{", "  rankdir=LR;",
              '  node [shape=plaintext, fontname="monospace", fontsize=10];']
-    head = [header_line(ref)] + ([growth_line(ref)] if h.growing() else []) + ref.layout.problems
-    problems = header_problems(ref)
+    head = design.header_lines(view) + view.problems
+    problems = design.header_problems(view)
     head += problems
     lines.append("  header [shape=box, label=\"" + "\\l".join(_e(x).replace('"', '\\"') for x in head) + "\\l\"];")
-    new = None if problems else arrays(ref)[0]
-    if new is not None:
-        indices = range(new.n) if limit is None else range(min(new.n, limit))
-        array_column = []   # the first bucket of each chain, in array order
-        for view in chains(ref, indices):
-            prefix = "old" if view.old else "b"
+    n = None if problems else design.group_count(view)
+    if n is not None:
+        indices = range(n) if limit is None else range(min(n, limit))
+        array_column = []   # the first group of each chain, in array order
+        for chain in design.chains(view, indices):
+            prefix = "old" if chain.old else "b"
             previous = "header"
-            for b in view.buckets:
-                node_id = f"{prefix}{view.index}_{b.depth}"
-                lines.append(_bucket_node(ref, view, b, node_id))
-                if b.depth == 0:
+            for depth, g in enumerate(chain.groups):
+                node_id = f"{prefix}{chain.index}_{depth}"
+                lines.append(_group_node(view, g, node_id))
+                if depth == 0:
                     array_column.append(node_id)
-                label = "overflow" if b.depth else ("oldbuckets" if view.old else "buckets")
-                style = ' style="dashed"' if view.old and not b.depth else ""
-                if b.depth == 0 and view.index > 0:
-                    previous = None   # only bucket 0 is linked from the header: the array starts there
+                label = design.LINKS["next" if depth else ("old" if chain.old else "array")]
+                style = ' style="dashed"' if chain.old and not depth else ""
+                if depth == 0 and chain.index > 0:
+                    previous = None   # only group 0 is linked from the header: the array starts there
                 if previous:
                     lines.append(f'  {previous} -> {node_id} [label="{label}"{style}];')
                 previous = node_id
-            if view.end:
-                marker_id = f"{prefix}{view.index}_end"
-                lines.append(f'  {marker_id} [shape=box, color=red, fontcolor=red, label="{_e(view.end)}"];')
+            if chain.end:
+                marker_id = f"{prefix}{chain.index}_end"
+                lines.append(f'  {marker_id} [shape=box, color=red, fontcolor=red, label="{_e(chain.end)}"];')
                 if previous:
                     lines.append(f"  {previous} -> {marker_id};")
-        if limit is not None and new.n > limit:
-            lines.append(f'  more [shape=box, label="... {new.n - limit} more buckets"];')
+        if limit is not None and n > limit:
+            lines.append(f'  more [shape=box, label="... {n - limit} more {design.GROUP}s"];')
             array_column.append("more")
-        # Bucket arrays read top-down in one column, as they lie in memory; chains go right.
+        # Arrays read top-down in one column, as they lie in memory; chains go right.
         if array_column:
             lines.append("  { rank=same; " + "; ".join(array_column) + "; }")
             lines.extend(f"  {a} -> {b} [style=invis];" for a, b in zip(array_column, array_column[1:]))
     lines.append("}")
     return lines
+
+
+def _graph_name(view):
+    """A Graphviz ID: the type's name when it is one (counts_map), else quoted (map[int]int)."""
+    name = view.layout.name
+    if name.replace("_", "a").isalnum() and not name[0].isdigit():
+        return name
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class DotCommand(MapvizCommand):
@@ -94,9 +91,9 @@ class DotCommand(MapvizCommand):
     PARSER.add_limit_option()
 
     def run(self, args):
-        ref = layouts.map_ref_of_expr(args.expr)
+        view = model.map_view_of_expr(args.expr)
         limit = bucket_limit(args.limit)
-        text = "\n".join(render_dot(ref, limit)) + "\n"
+        text = "\n".join(render_dot(view, limit)) + "\n"
         if not args.file:
             return text
         try:

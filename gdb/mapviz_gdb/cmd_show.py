@@ -1,15 +1,10 @@
-"""mapviz show: the header, then each bucket and its overflow chain, slot by slot."""
+"""mapviz show: the header, then each chain of the map, cell by cell (from the model's views)."""
 import collections
 
-from . import layout as layouts
-from .cells import codecs
+from . import model
 from .cli import MapvizCommand, Parser, integer
-from .describe import growth_line, header_line, layout_line
-from .errors import MapvizError
-from .hashing import bucket_mask, tophash
 from .params import bucket_limit
 from .style import Style
-from .walk import arrays, chains, header_problems, key_hash
 
 
 class Stats:
@@ -18,183 +13,136 @@ class Stats:
     def __init__(self):
         self.states = collections.Counter()    # state name or "live" -> cells
         self.chain_lengths = collections.Counter()
-        self.buckets = 0
-        self.overflows = 0
+        self.groups = 0                        # chains walked (their first groups)
+        self.overflows = 0                     # groups after the first of a chain
         self.markers = 0
         self.live_entries = 0                  # live cells that are map entries now
 
 
 class ChainRenderer:
-    """Renders one chain (an array bucket and its overflows) of the new or old array."""
+    """Renders the Chains of a view: groups, then cells (runs of one empty state in one line)."""
 
-    def __init__(self, ref, style, stats, render=True):
-        self.ref = ref
-        self.lay = ref.layout
-        self.c = ref.layout.consts
+    def __init__(self, view, style, stats, render=True):
+        self.view = view
+        self.design = view.design
         self.style = style
         self.stats = stats
         self.render = render
-        self.key_codec, self.elem_codec = codecs(ref.layout)
-        h = ref.header
-        self.new_mask = bucket_mask(h.B)
-        self.old_mask = bucket_mask(h.old_B()) if h.growing() else 0
-        self.newbit = 1 << h.old_B() if h.growing() and not h.same_size_grow() else 0
 
-    def chain(self, view):
-        """Lines for one ChainView."""
+    def chain(self, chain):
+        """Lines for one Chain."""
         lines = []
-        label = "old bucket" if view.old else "bucket"
-        if not view.buckets:
+        if not chain.groups:
             self.stats.markers += 1
-            return [f"{label} {view.index} " + self.style("marker", view.end)] if self.render else []
-        first = view.buckets[0]
-        evacuated = self.c.is_evacuated_bucket(first.tophash(self.lay)[0])
-        entries_here = not (view.old and evacuated)
-        self.stats.buckets += 1
-        self.stats.overflows += len(view.buckets) - 1
-        self.stats.chain_lengths[len(view.buckets)] += 1
-        seen_empty_rest = False
-        for b in view.buckets:
+            return [f"{chain.label} " + self.style("marker", chain.end)] if self.render else []
+        self.stats.groups += 1
+        self.stats.overflows += len(chain.groups) - 1
+        self.stats.chain_lengths[len(chain.groups)] += 1
+        for g in chain.groups:
             if self.render:
-                where = f" overflow {b.depth}" if b.depth else ""
-                note = (" (evacuated)" if evacuated else " (not evacuated)") if view.old and b.depth == 0 else ""
-                lines.append(self.style("title", f"{label} {view.index}{where}") + " " +
-                             self.style("addr", f"{b.addr:#x}") + note)
-            seen_empty_rest = self._slots(b, view.index, view.old, entries_here, seen_empty_rest, lines)
-        if view.end:
+                lines.append(self.style("title", g.title) + " " + self.style("addr", f"{g.addr:#x}") + g.note)
+            self._cells(g.cells, lines)
+        if chain.end:
             self.stats.markers += 1
             if self.render:
-                lines.append("  " + self.style("marker", view.end))
+                lines.append("  " + self.style("marker", chain.end))
         return lines
 
-    def _slots(self, b, index, old, entries_here, seen_empty_rest, lines):
-        c, lay, st = self.c, self.lay, self.stats
-        th = b.tophash(lay)
-        run = None  # [first slot, last slot, tophash] of a run of one empty state
-        for s in range(c.bucket_cnt):
-            top = th[s]
-            name = c.state_name.get(top)
-            st.states[name or "live"] += 1
-            if name is not None:
-                if name == "emptyRest":
-                    seen_empty_rest = True
-                if self.render and name not in ("evacuatedX", "evacuatedY"):
-                    if run and run[2] == top and run[1] == s - 1:
-                        run[1] = s
+    def _cells(self, cells, lines):
+        st = self.stats
+        run = None  # [first cell, last cell] of a run of one empty state
+        for cell in cells:
+            st.states[cell.state_name or "live"] += 1
+            if cell.kind == "empty":
+                if self.render:
+                    if run and run[1].state == cell.state and run[1].place.slot == cell.place.slot - 1:
+                        run[1] = cell
                         continue
                     self._flush(run, lines)
-                    run = [s, s, top]
-                    continue
+                    run = [cell, cell]
+                continue
             self._flush(run, lines)
             run = None
-            if name is None and entries_here:
+            if cell.kind == "entry" and cell.counts:
                 st.live_entries += 1
-            if not self.render and not (name is None and seen_empty_rest):
+            if not self.render and not (cell.kind == "entry" and cell.unreachable):
                 continue
             markers = []
-            if name is None:
-                markers = self._check_live(b, s, top, index, old, seen_empty_rest)
+            if cell.kind == "entry":
+                markers = self.design.cell_markers(self.view, cell)
+                st.markers += len(markers)
             if self.render:
-                lines.append(self._slot_line(b, s, top, name, index, markers))
+                lines.append(self._cell_line(cell, markers))
         self._flush(run, lines)
-        return seen_empty_rest
 
-    def _check_live(self, b, s, top, index, old, seen_empty_rest):
-        """Markers for a live cell that lookups could not find where it is."""
-        out = []
-        if seen_empty_rest:
-            out.append("<live after emptyRest: lookups stop before it>")
-        hv = key_hash(self.ref, self.key_codec, b.key_cell(self.lay, s))
-        if hv is not None:
-            if tophash(hv, self.c) != top:
-                out.append(f"<tophash mismatch: key hashes to {tophash(hv, self.c):#04x}>")
-            mask = self.old_mask if old else self.new_mask
-            if hv & mask != index:
-                out.append(f"<wrong bucket: key belongs in {hv & mask}>")
-        self.stats.markers += len(out)
-        return out
-
-    def _slot_line(self, b, s, top, name, index, markers):
-        lay = self.lay
-        if name is None:
-            text = (f"  [{s}] " + self.style("live", f"{top:#04x}") +
-                    f"  key {self.key_codec.text(b.key_cell(lay, s))}"
-                    f"  elem {self.elem_codec.text(b.elem_cell(lay, s))}")
-        else:  # evacuatedX/Y: the entry moved; its bytes stay behind for old iterators
-            dest = index + (self.newbit if name == "evacuatedY" else 0)
-            text = (f"  [{s}] " + self.style(name, self.c.tophash_text(top)) +
-                    f"  stale key {self.key_codec.text(b.key_cell(lay, s))} -> bucket {dest}")
+    def _cell_line(self, cell, markers):
+        v = self.view
+        if cell.kind == "entry":
+            text = (f"  [{cell.place.slot}] " + self._state(cell) +
+                    f"  key {v.key_codec.text(cell.key_cell)}"
+                    f"  elem {v.elem_codec.text(cell.elem_cell)}")
+        else:  # moved: the key's stale bytes stay behind
+            text = (f"  [{cell.place.slot}] " + self._state(cell) +
+                    f"  stale key {v.key_codec.text(cell.key_cell)} -> {cell.moved_to}")
         return text + "".join("  " + self.style("marker", m) for m in markers)
+
+    def _state(self, cell):
+        return self.style(cell.state_name or "live", self.design.state_text(self.view, cell.state),
+                          self.design.STATE_STYLES)
 
     def _flush(self, run, lines):
         if not run or not self.render:
             return
-        first, last, top = run
-        slots = f"[{first}]" if first == last else f"[{first}-{last}]"
-        name = self.c.state_name[top]
-        lines.append(f"  {slots} " + self.style(name, self.c.tophash_text(top)))
+        first, last = run
+        slots = f"[{first.place.slot}]" if first is last else f"[{first.place.slot}-{last.place.slot}]"
+        lines.append(f"  {slots} " + self._state(last))
 
 
-def count_check(h, stats):
+def count_check(view, stats):
     """Whether the header's count agrees with the live entries found (after a full walk)."""
-    if stats.live_entries == h.count:
-        return f"count {h.count} agrees with the {stats.live_entries} live entries"
-    return f"<count {h.count} but {stats.live_entries} live entries>"
+    if stats.live_entries == view.count:
+        return f"count {view.count} agrees with the {stats.live_entries} live entries"
+    return f"<count {view.count} but {stats.live_entries} live entries>"
 
 
-def summary_lines(ref, stats, complete):
-    c = ref.layout.consts
-    h = ref.header
-    st = stats.states
-    cells = sum(st.values())
-    occupancy = 100.0 * st["live"] / cells if cells else 0.0
-    num, den = c.load_factor
-    out = [f"cells: {st['live']} live, {st['emptyOne']} emptyOne (tombstones), {st['emptyRest']} emptyRest, "
-           f"{st['evacuatedX'] + st['evacuatedY']} evacuatedX/Y, {st['evacuatedEmpty']} evacuatedEmpty "
-           f"in {stats.buckets} buckets + {stats.overflows} overflow",
-           f"occupancy {occupancy:.1f}% of {cells} cells; load {h.count / (1 << h.B):.2f} per bucket "
-           f"(growth above {num / den:.2f})",
-           "chain lengths: " + ", ".join(f"{n} bucket{'s' if n > 1 else ''}: {k}"
-                                         for n, k in sorted(stats.chain_lengths.items()))]
+def summary_lines(view, stats, complete):
+    out = view.design.summary_lines(view, stats)
     if complete:
-        out.append(count_check(h, stats))
+        out.append(count_check(view, stats))
     if stats.markers:
         out.append(f"<{stats.markers} problems marked>")
     return out
 
 
-def render_show(ref, bucket=None, limit=None, summary=False, style=None):
+def render_show(view, group=None, limit=None, summary=False, style=None):
     style = style or Style()
-    h = ref.header
-    lines = [header_line(ref)]
-    g = growth_line(ref)
-    if g:
-        lines.append(g)
-    lines.append(layout_line(ref.layout))
-    lines += [style("marker", p) for p in ref.layout.problems]
-    problems = header_problems(ref)
+    design = view.design
+    lines = design.header_lines(view)
+    lines.append(design.layout_line(view, view.source.hashed_as(view)))
+    lines += [style("marker", p) for p in view.problems]
+    problems = design.header_problems(view)
     if problems:
         return lines + [style("marker", p) for p in problems]
-    new, old = arrays(ref)
-    if new is None:
-        return lines + ["no buckets (an empty map allocates them on the first insert)"]
-    if bucket is not None and bucket >= new.n:
-        raise MapvizError(f"no bucket {bucket}: the map has {new.n} buckets (B {h.B})")
+    n = design.group_count(view)
+    if n is None:
+        return lines + [f"no {design.GROUP}s (an empty map allocates them on the first insert)"]
+    if group is not None and group >= n:
+        raise design.no_group_error(view, group)
     stats = Stats()
-    r = ChainRenderer(ref, style, stats, render=not summary)
-    indices = [bucket] if bucket is not None else range(new.n)
+    r = ChainRenderer(view, style, stats, render=not summary)
+    indices = [group] if group is not None else range(n)
     if not summary and limit is not None and len(indices) > limit:
         indices = indices[:limit]
-    for view in chains(ref, indices):
-        lines += r.chain(view)
+    for chain in design.chains(view, indices):
+        lines += r.chain(chain)
     shown = len(indices)
-    if shown < new.n and bucket is None:
-        lines.append(f"... {new.n - shown} more buckets (mapviz show --limit N, or set mapviz max-buckets unlimited)")
-    complete = bucket is None and shown == new.n
+    if shown < n and group is None:
+        lines.append(f"... {n - shown} more {design.GROUP}s (mapviz show --limit N, or set mapviz max-buckets unlimited)")
+    complete = group is None and shown == n
     if summary:
-        lines += summary_lines(ref, stats, complete)
+        lines += summary_lines(view, stats, complete)
     elif complete:
-        check = count_check(h, stats)
+        check = count_check(view, stats)
         lines.append(style("marker", check) if check.startswith("<") else check)
     return lines
 
@@ -213,6 +161,6 @@ class ShowCommand(MapvizCommand):
                         help="occupancy, chain-length histogram, tombstones, load instead of slots")
 
     def run(self, args):
-        ref = layouts.map_ref_of_expr(args.expr)
+        view = model.map_view_of_expr(args.expr)
         limit = bucket_limit(args.limit)
-        return "\n".join(render_show(ref, args.bucket, limit, args.summary))
+        return "\n".join(render_show(view, args.bucket, limit, args.summary))

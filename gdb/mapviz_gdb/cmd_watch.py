@@ -1,22 +1,23 @@
 """mapviz watch / unwatch: hardware watchpoints on one key's slot, decoded.
 
 A watch arms GDB write watchpoints (internal ones: the watch has its own
-stable number) on the key's tophash byte, its key cell and its elem cell
-(their first 8 bytes), and on the map's `buckets` field (a change there is
-growth). Each write prints one line: field, old -> new with the slot state's
+stable number) on the regions the map's design plans for the key: its state
+byte, its key cell and its elem cell (their first 8 bytes), and the header
+field whose change is growth (`buckets` in the classic design). Each write
+prints one line: field, old -> new with the slot state's
 name, and the function and file:line of the writing instruction itself (a
 watchpoint stops after it; see writer_location).
 
 The key's place is looked up again, from memory, after every write to the
-tophash byte, the key cell or `buckets`, as mapviz-trace does: the key moves
-at the moment it stops living in its cell, when evacuation marks its old
-cell evacuatedX/Y (the new cell, still empty, is where the copy goes), and
-growth turns its bucket into an old bucket. While a key is half written
-(evacuation writes the tophash byte before the key, a delete of a pointer
-key clears the key before the tophash), the watched cell stays the key's.
-So no watchpoint is left on an old bucket array when it is freed, and the
-copies into the new cell are reported. A breakpoint on hmap_clear and
-hmap_free ends the watch when that map is cleared or freed.
+state byte, the key cell or the growth field, as mapviz-trace does: the key
+moves at the moment it stops living in its cell (in the classic design, when
+evacuation marks its old cell evacuatedX/Y: the new cell, still empty, is
+where the copy goes), and growth turns its place into an old one. While a
+key is half written (the design says so: still_the_keys), the watched cell
+stays the key's. So no watchpoint is left on an old array when it is freed,
+and the copies into the new cell are reported. A breakpoint on the source's
+ending functions (hmap_clear, hmap_free) ends the watch when that map is
+cleared or freed.
 
 A stop() method must not add or delete breakpoints, so a move (or an end)
 stops the program silently; the watchpoint's commands move the watchpoints
@@ -30,26 +31,13 @@ import bisect
 
 import gdb
 
-from . import layout as layouts
-from . import memory
-from .cells import codecs
+from . import memory, model
 from .cli import KEY_RULES, MapvizCommand, Parser
-from .cmd_slot import cell_addresses, locate
 from .errors import MapvizError, Unreadable, one_line
-from .hashing import tophash
-from .keys import parse_key
-from .walk import insert_position
 
 # x86-64 has four debug registers; each watches an aligned 1, 2, 4 or 8 bytes.
 DEBUG_REGISTERS = 4
 _UNSIGNED = {1: "unsigned char", 2: "unsigned short", 4: "unsigned int", 8: "unsigned long"}
-# The map operations a write can happen in.
-MAP_OPERATIONS = ("evacuate", "growWork", "hashGrow", "hmap_assign", "hmap_delete", "hmap_clear",
-                  "hmap_make", "hmap_free")
-# Functions that write several header fields around `buckets` (the header is read after they return).
-HEADER_WRITERS = ("hashGrow",)
-# The functions after which a map no longer owns its cells; their argument is the map.
-MAP_ENDINGS = {"hmap_clear": "cleared", "hmap_free": "freed"}
 # Breakpoint commands of every stop mapviz asks for: act, then run on unless told not to.
 _AFTER_STOP = ("python import mapviz_gdb.cmd_watch as w; w.after_stop()\n"
                "if $_mapviz_resume\ncontinue\nend")
@@ -67,11 +55,6 @@ def registers_needed(addr, length):
     return n
 
 
-def watch_length(cell_size):
-    """Bytes watched of a cell: all of it up to 8, else the first 8."""
-    return min(cell_size, 8)
-
-
 class Region:
     def __init__(self, field, addr, length):
         self.field = field
@@ -80,7 +63,7 @@ class Region:
 
 
 class Place:
-    """Where the watch is: the key's cells (tophash, key, elem addresses), a description,
+    """Where the watch is: the key's cells (state byte, key, elem addresses), a description,
     and whether the key is there (else they are where an insert would put it)."""
 
     def __init__(self, cells, desc, present, in_old):
@@ -116,7 +99,8 @@ class FieldWatchpoint(gdb.Breakpoint):
 
 
 class MapEndBreakpoint(gdb.Breakpoint):
-    """At hmap_clear or hmap_free: stops (silently) when the argument is the watched map."""
+    """At a function that ends a map (hmap_clear, hmap_free): stops (silently) when its
+    argument is the watched map."""
 
     def __init__(self, session, function):
         super().__init__(function, internal=True)
@@ -128,12 +112,12 @@ class MapEndBreakpoint(gdb.Breakpoint):
     def stop(self):
         try:
             frame = gdb.newest_frame()
-            h = frame.read_var("h")
-            if int(h) != self.session.map_addr:
+            what, argument = self.session.source.ENDINGS[self.function]
+            if int(frame.read_var(argument)) != self.session.map_addr:
                 return False
         except (gdb.error, ValueError):
             return False
-        self.session.pending_end = f"the map was {MAP_ENDINGS[self.function]} ({self.function})"
+        self.session.pending_end = f"the map was {what} ({self.function})"
         return True
 
 
@@ -183,55 +167,47 @@ class WatchSession:
 
     # ---- the map, pinned at the address the expression had when the watch began ----
 
-    def ref(self):
-        return self.provider.map_ref(self.pinned)
+    def view(self):
+        return self.source.map_view(self.pinned)
 
     def arm(self):
         try:
             value = gdb.parse_and_eval(self.expr)
         except gdb.error as e:
             raise MapvizError(str(e))
-        ref = layouts.map_ref_of_value(value)
-        self.provider = layouts.recognize(value)
-        struct_type, _ = self.provider.recognize(value)
-        self.map_addr = ref.addr
-        self.pinned = gdb.Value(ref.addr).cast(struct_type.pointer())
-        self.key = parse_key(ref, self.key_text)
-        self.buckets_field = ref.addr + layouts.struct_fields(gdb.lookup_type("struct hmap"))["buckets"][0]
-        place = self.locate(ref)
+        view = model.map_view_of_value(value)
+        self.source = view.source
+        self.design = view.design
+        self.map_addr = view.addr
+        self.pinned = self.source.pinned(value, view.addr)
+        self.key = view.key_codec.parse_key(view, self.key_text)
+        self.growth = Region(*self.design.growth_region(view))
+        place = self.locate(view)
         if place.cells is None:
             raise MapvizError(f"key {self.key.text} is absent and has no empty cell to watch {place.desc}")
         regions = self._regions(place)
         self._check_budget(regions)
         self._arm_regions(regions)
         self.place = place
-        for function in MAP_ENDINGS:
+        for function in self.source.ENDINGS:
             try:
                 self.endings.append(MapEndBreakpoint(self, function))
             except gdb.error:
                 pass   # a program without that function cannot end the map that way
         return place.desc
 
-    def locate(self, ref):
+    def locate(self, view):
         """The key's Place now: its cells, or where an insert would put it (reads memory only)."""
-        lay = ref.layout
-        _, loc, marker = locate(ref, self.key)
-        if loc is not None:
-            desc = (f"{'old bucket' if loc.in_old else 'bucket'} {loc.bucket_index} "
-                    f"overflow {loc.bucket.depth} slot {loc.slot}")
-            return Place(cell_addresses(lay, loc), desc, True, loc.in_old)
-        pos, marker2 = insert_position(ref, self.key.hash(ref))
-        if pos is None or pos[2] is None:
-            return Place(None, marker or marker2 or "(its chain is full)", False, False)
-        index, b, s = pos
-        desc = f"bucket {index} overflow {b.depth} slot {s} (absent: where an insert would put it)"
-        return Place((b.tophash_addr(lay, s), b.key_addr(lay, s), b.elem_addr(lay, s)), desc, False, False)
+        pos = self.design.locate(view, self.key)
+        if pos.found:
+            return Place(pos.cells, pos.place_text, True, pos.in_old)
+        if pos.cells is None:
+            return Place(None, pos.marker or pos.place_text or pos.would_go, False, False)
+        return Place(pos.cells, f"{pos.place_text} (absent: where an insert would put it)", False, False)
 
     def _regions(self, place):
-        lay = self.ref().layout
-        t, k, e = place.cells
-        return [Region("tophash", t, 1), Region("key", k, watch_length(lay.key_cell)),
-                Region("elem", e, watch_length(lay.elem_cell)), Region("buckets", self.buckets_field, 8)]
+        view = self.view()
+        return [Region(*r) for r in self.design.watch_regions(view, place.cells)] + [self.growth]
 
     def _check_budget(self, regions):
         needed = {r.field: registers_needed(r.addr, r.length) for r in regions}
@@ -266,10 +242,11 @@ class WatchSession:
         self.seq += 1
         field = wp.region.field
         text = f"{_decode(self, field, old)} -> {_decode(self, field, new)}"
-        gdb.write(f"watch #{self.seq} {field} {text}  {self.place.desc}  {writer_location()}\n")
+        gdb.write(f"watch #{self.seq} {field} {text}  {self.place.desc}  "
+                  f"{writer_location(self.source.OPERATIONS)}\n")
         if field == "elem":
             return False
-        if field == "buckets" and _writing_function() in HEADER_WRITERS:
+        if field == self.growth.field and _writing_function() in self.source.HEADER_WRITERS:
             # The growth is writing buckets, oldbuckets, B and flags in some order: look
             # the key up again once that function returns (act() plants the breakpoint).
             self.pending_finish = True
@@ -278,9 +255,9 @@ class WatchSession:
 
     def relocate(self, key_written):
         """Looks the key up again; True (stop) when the watchpoints must move."""
-        ref = self.ref()
-        now = self.locate(ref)
-        if self._half_written(ref, now, key_written):
+        view = self.view()
+        now = self.locate(view)
+        if self._half_written(view, now, key_written):
             return False
         if now.cells == self.place.cells:
             if now.in_old != self.place.in_old:
@@ -290,20 +267,13 @@ class WatchSession:
         self.pending_place = now
         return True
 
-    def _half_written(self, ref, now, key_written):
+    def _half_written(self, view, now, key_written):
         """Whether the watched cell, where the lookup does not find the key, is still the
-        key's: its tophash byte over a key cell of zeros (the key arriving or leaving),
-        unless the key cell was just written into a cell that was not the key's."""
+        key's (the design says: arriving or leaving), unless the key cell was just written
+        into a cell that was not the key's."""
         if now.present or self.place.cells is None:
             return False
-        lay = ref.layout
-        t, k, _ = self.place.cells
-        try:
-            top = memory.read(t, 1)[0]
-            cell = memory.read(k, watch_length(lay.key_cell))
-        except Unreadable:
-            return False
-        if top != tophash(self.key.hash(ref), lay.consts) or any(cell):
+        if not self.design.still_the_keys(view, self.place.cells, self.key):
             return False
         return not (key_written and not self.place.present)
 
@@ -312,7 +282,7 @@ class WatchSession:
                   "evacuation" if before.in_old and not after.in_old else
                   "delete" if before.present and not after.present else
                   "insert" if after.present and not before.present else "relocation")
-        where = f" (tophash byte {after.cells[0]:#x})" if after.cells else ""
+        where = f" ({self.design.STATE_FIELD} byte {after.cells[0]:#x})" if after.cells else ""
         gdb.write(f"watch: key {self.key.text} moved by {reason}: {before.desc} -> {after.desc}{where}\n")
 
     # ---- after a stop (breakpoint commands: breakpoints may change here) ----
@@ -339,7 +309,7 @@ class WatchSession:
         self.endings = endings
         self.place = now
         if now.cells is None:
-            self._arm_regions([Region("buckets", self.buckets_field, 8)])
+            self._arm_regions([self.growth])
         else:
             self._arm_regions(self._regions(now))
 
@@ -354,15 +324,7 @@ class WatchSession:
 def _decode(session, field, raw):
     if raw is None:
         return "<unreadable>"
-    n = int.from_bytes(raw, "little")
-    lay = session.ref().layout
-    if field == "tophash":
-        return lay.consts.tophash_text(n)
-    if field == "buckets":
-        return f"{n:#x}"
-    codec = codecs(lay)[0 if field == "key" else 1]
-    cell_size = lay.key_cell if field == "key" else lay.elem_cell
-    return codec.text(raw) if len(raw) == cell_size and not codec.is_string else f"{n:#x}"
+    return session.design.decode_field(session.view(), field, raw)
 
 
 # ---- where a write was made ----
@@ -412,7 +374,7 @@ def _writing_function():
     return frame.name() if frame is not None else None
 
 
-def writer_location():
+def writer_location(operations):
     """'in delete_k hmap/hmap.c:1200 (during hmap_delete)': the function (inlined ones too) and
     line of the writing instruction, and the map operation the program called when that is
     another function."""
@@ -428,7 +390,7 @@ def writer_location():
         op = None   # the outermost map operation on the stack: the one the user called
         f = frame
         while f is not None:
-            if f.name() in MAP_OPERATIONS:
+            if f.name() in operations:
                 op = f.name()
             f = f.older()
         return f"in {name} {where}" + (f" (during {op})" if op and op != name else "")

@@ -1,7 +1,7 @@
 """The pretty printer: `print counts` -> counts_map of length 85 = {[1] = 1, ...}.
 
-Live entries only (tophash >= minTopHash), each exactly once, also while the
-map grows (walk.live_entries mirrors hmap's iterator). Children are produced
+Live entries only, each exactly once, also while the map grows (the design's
+live_entries mirrors the map's own iterator). Children are produced
 lazily, so `set print elements` bounds the work as well as the output.
 to_string() and children() each read the map when first needed: GDB/MI front
 ends (-var-create, -var-list-children) call children() without to_string().
@@ -9,10 +9,8 @@ ends (-var-create, -var-list-children) call children() without to_string().
 import gdb
 import gdb.printing
 
-from . import layout as layouts
-from .cells import codecs
+from . import model
 from .errors import MapvizError, one_line
-from .walk import header_problems, live_entries
 
 
 class MapPrinter:
@@ -22,10 +20,10 @@ class MapPrinter:
         self._problem = None
 
     def _map(self):
-        """The MapRef, read once; None (and the reason in _problem) when it cannot be read."""
+        """The MapView, read once; None (and the reason in _problem) when it cannot be read."""
         if self._ref is None and self._problem is None:
             try:
-                self._ref = layouts.map_ref_of_value(self.value)
+                self._ref = model.map_view_of_value(self.value)
             except Exception as exc:  # a printer must never raise: show the problem inline
                 self._problem = f"<{one_line(exc)}>"
         return self._ref
@@ -34,8 +32,8 @@ class MapPrinter:
         ref = self._map()
         if ref is None:
             return self._problem
-        text = f"{ref.type_name} of length {ref.header.count}"
-        problems = header_problems(ref) + ref.layout.problems
+        text = f"{ref.type_name} of length {ref.count}"
+        problems = ref.design.header_problems(ref) + ref.problems
         return text + "".join(" " + p for p in problems)
 
     def display_hint(self):
@@ -47,12 +45,11 @@ class MapPrinter:
         ref = self._map()
         if ref is None:
             return
-        key_text, elem_text = codecs(ref.layout)
-        key_value, elem_value = key_text.for_gdb, elem_text.for_gdb
+        key_value, elem_value = ref.key_codec.for_gdb, ref.elem_codec.for_gdb
         names = _child_names
         n = 0
         try:
-            for kcell, ecell in live_entries(ref):
+            for kcell, ecell in ref.design.live_entries(ref):
                 if n + 2 > len(names):
                     names.extend(f"[{i}]" for i in range(len(names), 2 * len(names) + 64))
                 if kcell is None:
@@ -73,7 +70,7 @@ _child_names = []
 
 
 class MapvizPrinters(gdb.printing.PrettyPrinter):
-    """Finds hmap maps (and pointers to them) among the values GDB prints."""
+    """Finds maps (hmap's and Go's, and pointers to them) among the values GDB prints."""
 
     def __init__(self):
         super().__init__("mapviz")
@@ -85,7 +82,7 @@ class MapvizPrinters(gdb.printing.PrettyPrinter):
             code = value.type.code
             if code not in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_TYPEDEF):
                 return None
-            if layouts.recognize(value) is None:
+            if model.recognize(value) is None:
                 return None
             if value.type.strip_typedefs().code == gdb.TYPE_CODE_PTR and int(value) == 0:
                 return None  # GDB's own (counts_map *) 0x0

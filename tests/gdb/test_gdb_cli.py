@@ -29,7 +29,7 @@ def test_slot_splits_expr_and_key(maps_run):
     assert out[1:7] == [out[0]] * 6
     assert out[7] == out[10] == "mapviz: the following arguments are required: KEY (usage: mapviz slot [-h] EXPR KEY)"
     assert out[8] == 'mapviz: no symbol "nosuch" in current context'
-    assert out[9] == "mapviz: not a map: int (expected an hmap map or a pointer to one)"
+    assert out[9] == "mapviz: not a map: int (expected an hmap map, a Go map, or a pointer to one)"
 
 
 def test_struct_keys_as_brace_literals(maps_run):

@@ -8,7 +8,7 @@ def test_error_lines(maps_run):
                     "mapviz show", "mapviz show u64s --frobnicate", "mapviz dot u64s /nonexistent/dir/x.dot"])
     assert out == [
         'mapviz: no symbol "cnts" in current context',
-        "mapviz: not a map: int (expected an hmap map or a pointer to one)",
+        "mapviz: not a map: int (expected an hmap map, a Go map, or a pointer to one)",
         'mapviz: key "foo" does not parse as uint64_t: No symbol "foo" in current context',
         'mapviz: key "-1" does not parse as uint64_t: -1 is out of range',
         'mapviz: key "1.5" does not parse as uint64_t: it is a double',

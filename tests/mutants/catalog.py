@@ -23,8 +23,8 @@ SUMMARY = GDB_SHOW + "::test_bucket_limit_and_summary_options"
 TRACER_DELETE = "tests/tracer/test_delete.py"
 TRACER_SLOT = "tests/tracer/test_slot.py"
 
-# walk.insert_position answering with the last empty cell of the chain, not the first.
-LAST_EMPTY_CELL = ("gdb/mapviz_gdb/walk.py", """\
+# design_classic.insert_position answering with the last empty cell of the chain, not the first.
+LAST_EMPTY_CELL = ("gdb/mapviz_gdb/model/design_classic.py", """\
             if c.is_empty(th[s]):
                 return (index, b, s), None
 """, """\
@@ -40,36 +40,36 @@ MUTANTS = [
     mutant("watch-last-empty-cell", "watch of an absent key arms the last empty cell",
            [LAST_EMPTY_CELL], ["tests/gdb/test_gdb_watch.py::test_watch_of_an_absent_key_watches_where_it_would_go"]),
     mutant("show-emptyrest-as-emptyone", "show prints emptyRest cells as 0x01 emptyOne",
-           [("gdb/mapviz_gdb/cmd_show.py", """\
-        name = self.c.state_name[top]
-        lines.append(f"  {slots} " + self.style(name, self.c.tophash_text(top)))""", """\
-        top = 1 if top == 0 else top
-        name = self.c.state_name[top]
-        lines.append(f"  {slots} " + self.style(name, self.c.tophash_text(top)))""")],
+           [("gdb/mapviz_gdb/model/design_classic.py", """\
+    def state_text(self, view, state):
+        return view.layout.consts.tophash_text(state)""", """\
+    def state_text(self, view, state):
+        return view.layout.consts.tophash_text(1 if state == 0 else state)""")],
            [GDB_SHOW + "::test_header_and_every_slot_of_a_map_with_tombstones"]),
     mutant("show-state-names-swapped", "evacuatedX is named evacuatedY",
-           [("gdb/mapviz_gdb/consts.py",
+           [("gdb/mapviz_gdb/model/design_classic.py",
              'self.state_name = {v: k for k, v in self.states.items() if k != "minTopHash"}',
              'self.state_name = {v: k.replace("evacuatedX", "evacuatedY") for k, v in self.states.items() '
              'if k != "minTopHash"}')],
            [GDB_SHOW + "::test_old_buckets_beside_new_ones_mid_growth"]),
     mutant("show-stale-key-wrong-bucket", "a stale evacuatedX key is said to have gone to bucket i + 2^oldB",
-           [("gdb/mapviz_gdb/cmd_show.py", 'dest = index + (self.newbit if name == "evacuatedY" else 0)',
-             'dest = index + (self.newbit if name == "evacuatedX" else 0)')],
+           [("gdb/mapviz_gdb/model/design_classic.py",
+             'dest = cv.index + (newbit if name == "evacuatedY" else 0)',
+             'dest = cv.index + (newbit if name == "evacuatedX" else 0)')],
            [GDB_SHOW + "::test_old_buckets_beside_new_ones_mid_growth"]),
     mutant("summary-empty-counts-swapped", "--summary swaps the emptyOne and emptyRest counts",
-           [("gdb/mapviz_gdb/cmd_show.py",
+           [("gdb/mapviz_gdb/model/design_classic.py",
              "{st['emptyOne']} emptyOne (tombstones), {st['emptyRest']} emptyRest",
              "{st['emptyRest']} emptyOne (tombstones), {st['emptyOne']} emptyRest")],
            [GDB_PRINT + "::test_deleted_entries_are_not_printed_though_their_keys_stay_in_memory", SUMMARY]),
     mutant("summary-occupancy-halved", "--summary halves the occupancy",
-           [("gdb/mapviz_gdb/cmd_show.py", 'occupancy = 100.0 * st["live"] / cells if cells else 0.0',
+           [("gdb/mapviz_gdb/model/design_classic.py", 'occupancy = 100.0 * st["live"] / cells if cells else 0.0',
              'occupancy = 50.0 * st["live"] / cells if cells else 0.0')], [SUMMARY]),
     mutant("summary-chains-one-bucket", "--summary says every chain is 1 bucket long",
-           [("gdb/mapviz_gdb/cmd_show.py", '''f"{n} bucket{'s' if n > 1 else ''}: {k}"''', 'f"1 bucket: {k}"')],
+           [("gdb/mapviz_gdb/model/design_classic.py", '''f"{n} bucket{'s' if n > 1 else ''}: {k}"''', 'f"1 bucket: {k}"')],
            [SUMMARY]),
     mutant("show-old-after-new", "show prints old bucket i after new bucket i for every i > 0",
-           [("gdb/mapviz_gdb/walk.py", """\
+           [("gdb/mapviz_gdb/model/design_classic.py", """\
             yield old_view
         view = _chain_view(new, i, False)
 """, """\
@@ -84,10 +84,10 @@ MUTANTS = [
     mutant("dot-no-edges-all-white", "dot draws no edge and every slot white",
            [("gdb/mapviz_gdb/cmd_dot.py", """lines.append(f'  {previous} -> {node_id} [label="{label}"{style}];')""",
              "pass"),
-            ("gdb/mapviz_gdb/cmd_dot.py", 'bgcolor="{FILL[state]}"', 'bgcolor="white"')],
+            ("gdb/mapviz_gdb/cmd_dot.py", 'bgcolor="{fill[name or "live"]}"', 'bgcolor="white"')],
            ["tests/gdb/test_gdb_tools.py::test_dot_draws_every_bucket_cell_and_chain"]),
     mutant("cycle-not-marked", "an overflow chain that loops back ends without a <cycle> marker",
-           [("gdb/mapviz_gdb/walk.py", 'return out, f"<cycle: overflow {ovf:#x} already in chain>"',
+           [("gdb/mapviz_gdb/model/design_classic.py", 'return out, f"<cycle: overflow {ovf:#x} already in chain>"',
              "return out, None")], ["tests/gdb/test_gdb_fuzz.py"]),
 
     # --- mapviz-trace ---

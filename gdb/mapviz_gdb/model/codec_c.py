@@ -1,10 +1,14 @@
-"""Key and elem cells: from a cell's bytes to a value for GDB, text, and hash input."""
+"""The C codec: hmap's key and elem cells shown by their C types, as GDB would.
+
+From a cell's bytes to a value for GDB, text, hash input and identity; keys are
+parsed by codec_c_keys.
+"""
 import struct
 
 import gdb
 
-from . import memory
-from .errors import Unreadable
+from .. import memory
+from ..errors import Unreadable
 
 _INT_FORMATS = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
                 (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
@@ -100,12 +104,11 @@ class CellCodec:
         data, complete = memory.read_cstring(ptr)
         return data if complete else None
 
+    def identity(self, cell):
+        """What equal keys share: the bytes the map compares (a string's own bytes)."""
+        return self.hash_input(cell)
 
-def codecs(layout):
-    """(key codec, elem codec) of a layout, cached on it."""
-    pair = layout._codecs
-    if pair is None:
-        pair = (CellCodec(layout.key_type, layout.indirect_key, layout.hash_kind == "string"),
-                CellCodec(layout.elem_type, layout.indirect_elem))
-        layout._codecs = pair
-    return pair
+    def parse_key(self, view, text):
+        """The view.Key for text, in C's notation (codec_c_keys says how each type is read)."""
+        from .codec_c_keys import parse_key
+        return parse_key(view, text)

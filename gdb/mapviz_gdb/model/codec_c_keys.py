@@ -20,35 +20,14 @@ import struct
 
 import gdb
 
-from . import memory
-from .argsplit import split_top_level
-from .cells import codecs, quote
-from .errors import MapvizError, Unreadable
-from .hashing import hash_bytes
+from .. import memory
+from ..argsplit import split_top_level
+from ..errors import MapvizError, Unreadable
+from .codec_c import quote
+from .view import Key
 
 _BARE_WORD = re.compile(r"[A-Za-z0-9_.\-/:@+]+\Z")
 _INTEGRAL = (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR, gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_ENUM)
-
-
-class Key:
-    def __init__(self, text, data, is_string):
-        self.text = text          # how to show the key
-        self.data = data          # the bytes the map hashes (and compares)
-        self.is_string = is_string
-
-    def hash(self, ref):
-        return hash_bytes(self.data, ref.header.hash0)
-
-    def matcher(self, ref):
-        """matches(key cell) -> bool: the comparison the map makes."""
-        codec = codecs(ref.layout)[0]
-
-        def matches(cell):
-            try:
-                return codec.hash_input(cell) == self.data
-            except Unreadable:
-                return False
-        return matches
 
 
 def _int_bytes(n, t):
@@ -167,20 +146,20 @@ def _string_key_bytes(text):
     raise ValueError(f"it is a {value.type}, not a char * or a string literal")
 
 
-def parse_key(ref, text):
+def parse_key(view, text):
     """The Key for text, parsed by the map's key type; MapvizError when it does not parse."""
-    lay = ref.layout
-    kt = lay.key_type
+    codec = view.key_codec
+    kt = codec.type
     try:
-        if lay.hash_kind == "string":
+        if codec.is_string:
             data = _string_key_bytes(text)
-            return Key(quote(data), data, True)
+            return Key(quote(data), data, data)
         data = value_bytes(text, kt)
     except (gdb.error, ValueError, KeyError, OverflowError, SyntaxError, Unreadable) as e:
         reason = str(e).splitlines()[0].rstrip(".") if str(e) else type(e).__name__
         raise MapvizError(f'key "{text}" does not parse as {kt}: {reason}') from None
-    if lay.indirect_key:   # the codec decodes a cell, which holds a pointer to these bytes
+    if codec.indirect:   # the codec decodes a cell, which holds a pointer to these bytes
         shown = gdb.Value(data, kt).format_string(max_elements=16, repeat_threshold=10)
     else:
-        shown = codecs(lay)[0].text(data)
-    return Key(shown, data, False)
+        shown = codec.text(data)
+    return Key(shown, data, data)

@@ -3,7 +3,7 @@
 hmap hashes a key with XXH3-64 seeded with the map's hash0, over the key's
 bytes (sizeof KEY), or over a string key's bytes without its NUL.
 """
-from .errors import MapvizError
+from ..errors import MapvizError
 
 try:
     import xxhash
@@ -15,14 +15,3 @@ def hash_bytes(data, hash0):
     if xxhash is None:
         raise MapvizError("Python's xxhash module is missing (apt-get install python3-xxhash)")
     return xxhash.xxh3_64_intdigest(data, seed=hash0)
-
-
-def tophash(hash_, c):
-    """Go's tophash: the top 8 bits, moved above the slot states (c: the map's Consts)."""
-    top = hash_ >> 56
-    mth = c.min_top_hash
-    return top + mth if top < mth else top
-
-
-def bucket_mask(B):
-    return (1 << B) - 1
