@@ -29,6 +29,7 @@ def register():
     printer.register()
     if not _connected:
         gdb.events.new_objfile.connect(_forget_caches)
+        gdb.events.new_objfile.connect(printer.on_new_objfile)
         gdb.events.clear_objfiles.connect(_forget_caches)
         cmd_watch.register_events()
         _connected = True

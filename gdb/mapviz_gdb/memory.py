@@ -47,3 +47,12 @@ def read_cstring(addr, limit=MAX_STRING):
 
 def u64(raw, off=0):
     return int.from_bytes(raw[off:off + 8], "little")
+
+
+def variable_symbol(name):
+    """The gdb.Symbol of a global or static variable, or None."""
+    try:
+        sym = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+    except gdb.error:
+        return None
+    return sym if sym is not None and sym.is_variable else None

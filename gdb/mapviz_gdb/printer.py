@@ -9,7 +9,7 @@ ends (-var-create, -var-list-children) call children() without to_string().
 import gdb
 import gdb.printing
 
-from . import model
+from . import elf, model
 from .errors import MapvizError, one_line
 
 
@@ -91,5 +91,32 @@ class MapvizPrinters(gdb.printing.PrettyPrinter):
         return MapPrinter(value)
 
 
+# The one printer object: registered globally, and first among the printers of each Go
+# program (objfile printers come before global ones, and Go's runtime-gdb.py registers
+# its own there), so `print m` is mapviz's with both loaded. Being one object, `disable
+# pretty-printer global mapviz` switches it off everywhere, and Go's shows again.
+_printer = None
+
+
+def _is_go(objfile):
+    return bool(objfile.filename) and elf.section_bytes(objfile.filename, ".go.buildinfo") is not None
+
+
+def put_first(objfile):
+    """Make mapviz's printer the first of a Go objfile's printers."""
+    if _printer is None or not objfile.is_valid() or not _is_go(objfile):
+        return
+    printers = objfile.pretty_printers
+    printers[:] = [_printer] + [p for p in printers if getattr(p, "name", None) != "mapviz"]
+
+
+def on_new_objfile(event):
+    put_first(event.new_objfile)
+
+
 def register():
-    gdb.printing.register_pretty_printer(None, MapvizPrinters(), replace=True)
+    global _printer
+    _printer = MapvizPrinters()
+    gdb.printing.register_pretty_printer(None, _printer, replace=True)
+    for objfile in gdb.objfiles():
+        put_first(objfile)

@@ -9,6 +9,7 @@ import gdb
 
 from .. import memory
 from ..errors import Unreadable
+from . import view
 
 _INT_FORMATS = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
                 (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
@@ -29,8 +30,8 @@ def quote(data, complete=True):
     return f'"{body}"' + ("" if complete else "...")
 
 
-class CellCodec:
-    """Decodes one kind of cell (the keys or the elems of a map type).
+class CellCodec(view.CellCodec):
+    """Decodes one kind of cell (the keys or the elems of a map type) by its C type.
 
     A direct cell holds the value; an indirect cell holds a pointer to it.
     Integers and bools are decoded in Python (the fast path, no gdb.Value);
@@ -38,9 +39,7 @@ class CellCodec:
     """
 
     def __init__(self, value_type, indirect, is_string=False):
-        self.type = value_type
-        self.size = value_type.sizeof
-        self.indirect = indirect
+        super().__init__(value_type, indirect)
         self.is_string = is_string or _is_char_pointer(value_type)
         st = value_type.strip_typedefs()
         self.is_bool = st.code == gdb.TYPE_CODE_BOOL
@@ -48,12 +47,6 @@ class CellCodec:
         if st.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_CHAR) and st.sizeof in (1, 2, 4, 8):
             signed = bool(getattr(st, "is_signed", False)) and not self.is_bool
             self._int = struct.Struct("<" + _INT_FORMATS[(st.sizeof, signed)])
-
-    def value_bytes(self, cell):
-        """The value's own bytes: the cell, or what an indirect cell points to."""
-        if not self.indirect:
-            return cell[:self.size]
-        return memory.read(memory.u64(cell), self.size)
 
     def for_gdb(self, cell):
         """What the pretty printer yields: a Python int or a gdb.Value."""

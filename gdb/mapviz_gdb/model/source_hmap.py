@@ -317,11 +317,8 @@ def map_globals(paths):
             if name in seen:
                 continue
             seen.add(name)
-            try:
-                sym = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
-            except gdb.error:
-                continue
-            if sym is None or not sym.is_variable:
+            sym = memory.variable_symbol(name)
+            if sym is None:
                 continue
             if HmapSource.map_struct_kind(_pointee(sym.type)) is None:
                 continue

@@ -16,6 +16,7 @@ A place is {table, group, probe, slot, old}: in the classic design the table
 is always 0, the group is the bucket index, the probe the overflow depth, and
 old says the cell lies in the old bucket array of a growing map.
 """
+from .. import memory
 from ..errors import MapvizError, Unreadable
 
 
@@ -106,6 +107,25 @@ class Position:
         self.marker = marker
         self.would_go = would_go
         self.in_old = in_old
+
+
+class CellCodec:
+    """What codecs share: one kind of cell (a map type's keys or its elems), which holds the
+    value (direct) or a pointer to it (indirect: values over the design's size limit).
+
+    A codec also has text(cell), for_gdb(cell) (what the printer yields), hash_input(cell),
+    identity(cell) and parse_key(view, text) -> Key, each in its language's notation."""
+
+    def __init__(self, value_type, indirect):
+        self.type = value_type
+        self.size = value_type.sizeof
+        self.indirect = indirect
+
+    def value_bytes(self, cell):
+        """The value's own bytes: the cell, or what an indirect cell points to."""
+        if not self.indirect:
+            return cell[:self.size]
+        return memory.read(memory.u64(cell), self.size)
 
 
 class Key:
