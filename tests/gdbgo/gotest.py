@@ -32,9 +32,9 @@ def go_binary(release, name):
 
 
 def goroot_paths(release):
-    """$GOROOT as Debian installs it, and its real path (GDB checks auto-load paths resolved)."""
-    root = pathlib.Path(f"/usr/lib/go-{release}")
-    return [str(root), str(root.resolve())]
+    """Where runtime-gdb.py is, as the binary names it and really (GDB checks both resolved)."""
+    script = pathlib.Path(f"/usr/lib/go-{release}/src/runtime/runtime-gdb.py")
+    return [str(script.parent), str(script.resolve().parent)]
 
 
 def run_gdb(argv, commands, core=None, stop="main.breakHere", runtime_gdb=None, timeout=300,
