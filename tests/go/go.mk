@@ -19,7 +19,7 @@ GO_BUILD_FLAGS      := -gcflags='all=-N -l' -ldflags=-compressdwarf=false
 GO_ENV              := GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(BUILD))/go-path \
 	GOPROXY=off GOTOOLCHAIN=local GO111MODULE=off
 
-TEST_TARGETS += $(GO_FIXTURES)
+TEST_TARGETS += $(GO_FIXTURES) $(BUILD)/tests/go/hash_go_test
 
 define go_fixture_rule
 $(BUILD)/tests/go/go$(1)/%: tests/go/fixtures/%.go
@@ -28,3 +28,8 @@ $(BUILD)/tests/go/go$(1)/%: tests/go/fixtures/%.go
 endef
 $(foreach r,$(GO_RELEASES),$(eval $(call go_fixture_rule,$(r))))
 
+
+# Go's hash in C (tracer/hash_go.c), driven by the tests through stdin.
+$(BUILD)/tests/go/hash_go_test: tests/go/hash_go_test.c tracer/hash_go.c tracer/hash_go.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itracer $< tracer/hash_go.c -o $@
