@@ -58,27 +58,23 @@ static const struct go_type *parse_type(const char **p)
 		die("too many types");
 	struct go_type *t = &types[ntypes++];
 	memset(t, 0, sizeof *t);
+	/* the leaf kinds: a letter, then the size unless it is fixed */
+	static const struct {
+		char letter;
+		enum go_kind kind;
+		size_t fixed_size; /* 0: the size follows the letter */
+	} leaves[] = {
+		{'m', GO_KIND_MEM, 0},    {'s', GO_KIND_STRING, 16},   {'f', GO_KIND_FLOAT, 0},
+		{'c', GO_KIND_COMPLEX, 0}, {'i', GO_KIND_INTERFACE, 16},
+	};
+	for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++)
+		if (**p == leaves[i].letter) {
+			(*p)++;
+			t->kind = leaves[i].kind;
+			t->size = leaves[i].fixed_size ? leaves[i].fixed_size : parse_number(p);
+			return t;
+		}
 	switch (*(*p)++) {
-	case 'm':
-		t->kind = GO_KIND_MEM;
-		t->size = parse_number(p);
-		break;
-	case 's':
-		t->kind = GO_KIND_STRING;
-		t->size = 16;
-		break;
-	case 'f':
-		t->kind = GO_KIND_FLOAT;
-		t->size = parse_number(p);
-		break;
-	case 'c':
-		t->kind = GO_KIND_COMPLEX;
-		t->size = parse_number(p);
-		break;
-	case 'i':
-		t->kind = GO_KIND_INTERFACE;
-		t->size = 16;
-		break;
 	case 'a':
 		t->kind = GO_KIND_ARRAY;
 		t->length = parse_number(p);

@@ -58,6 +58,12 @@ def python_hashes(seeds, kind, mp):
 
 releases = pytest.mark.parametrize("release", built_releases())
 paths = pytest.mark.parametrize("path", sorted(PATHS))
+kinds = pytest.mark.parametrize("kind", sorted(KEY_TYPES))
+
+
+def truth_map(release, path, kind):
+    t = truth(release, path)
+    return t, t.maps[kind]
 
 
 @releases
@@ -74,10 +80,9 @@ def test_runtime_takes_the_expected_hash_path(release, path):
 
 @releases
 @paths
-@pytest.mark.parametrize("kind", sorted(KEY_TYPES))
+@kinds
 def test_python_hash_places_every_key(release, path, kind):
-    t = truth(release, path)
-    mp = t.maps[kind]
+    t, mp = truth_map(release, path, kind)
     assert misplaced(mp, python_hashes(seeds_of(t, release), kind, mp)) == []
 
 
@@ -116,10 +121,9 @@ def c_hashes(t, release, kind, mp):
 
 @releases
 @paths
-@pytest.mark.parametrize("kind", sorted(KEY_TYPES))
+@kinds
 def test_c_hash_places_every_key(release, path, kind):
-    t = truth(release, path)
-    mp = t.maps[kind]
+    t, mp = truth_map(release, path, kind)
     with_ni, with_software_round = c_hashes(t, release, kind, mp)
     assert misplaced(mp, with_software_round) == []
     if cpu_has_aes():
