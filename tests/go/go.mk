@@ -4,17 +4,17 @@
 # into build/tests/go/go1.NN/. Releases not installed are skipped.
 #
 # -gcflags=all=-N -l: no optimisation or inlining, so every variable and
-# frame is where the DWARF says. -ldflags=-compressdwarf=false: Go compresses
-# its DWARF sections by default (zlib, SHF_COMPRESSED from Go 1.20 on, the old
-# .zdebug_ sections before); GDB 13 and libdw read both, but uncompressed
-# sections let any reader (and a test's own ELF parsing) see them directly.
+# frame is where the DWARF says. DWARF stays as Go writes it by default,
+# zlib-compressed sections (SHF_COMPRESSED, since Go 1.19 at least): that is
+# what users' binaries carry, and GDB 13 and libdw read it
+# (test_go_dwarf.py checks the sections are compressed and GDB reads them).
 
 GO_CLASSIC_RELEASES := 1.19 1.20 1.21 1.22 1.23
 GO_RELEASES         := $(foreach r,$(GO_CLASSIC_RELEASES),$(if $(wildcard /usr/lib/go-$(r)/bin/go),$(r)))
 GO_FIXTURE_SRCS     := $(wildcard tests/go/fixtures/*.go)
 GO_FIXTURES         := $(foreach r,$(GO_RELEASES),\
 	$(patsubst tests/go/fixtures/%.go,$(BUILD)/tests/go/go$(r)/%,$(GO_FIXTURE_SRCS)))
-GO_BUILD_FLAGS      := -gcflags='all=-N -l' -ldflags=-compressdwarf=false
+GO_BUILD_FLAGS      := -gcflags='all=-N -l'
 # The build cache stays in build/; no module download, no toolchain switch.
 GO_ENV              := GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(BUILD))/go-path \
 	GOPROXY=off GOTOOLCHAIN=local GO111MODULE=off
