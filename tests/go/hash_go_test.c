@@ -82,15 +82,18 @@ static const struct go_type *parse_type(const char **p)
 		t->elem = parse_type(p);
 		t->size = t->length * t->elem->size;
 		break;
-	case 't':
+	case 't': {
+		/* the fields are gathered here first: a field's own struct type
+		 * takes pool entries while this one is being parsed */
+		struct go_field own[MAX_FIELDS];
+		size_t n = 0;
 		t->kind = GO_KIND_STRUCT;
 		t->size = parse_number(p);
 		expect(p, '(');
-		t->fields = &fields[nfields];
 		while (**p != ')') {
-			if (nfields == MAX_FIELDS)
+			if (n == MAX_FIELDS)
 				die("too many fields");
-			struct go_field *f = &fields[nfields++];
+			struct go_field *f = &own[n++];
 			f->name = "f";
 			if (**p == '_') {
 				f->name = "_";
@@ -99,12 +102,18 @@ static const struct go_type *parse_type(const char **p)
 			f->offset = parse_number(p);
 			expect(p, '=');
 			f->type = parse_type(p);
-			t->nfields++;
 			if (**p == ',')
 				(*p)++;
 		}
 		(*p)++;
+		if (nfields + n > MAX_FIELDS)
+			die("too many fields");
+		memcpy(&fields[nfields], own, n * sizeof own[0]);
+		t->fields = &fields[nfields];
+		t->nfields = n;
+		nfields += n;
 		break;
+	}
 	default:
 		die("unknown type letter");
 	}

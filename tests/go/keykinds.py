@@ -21,15 +21,18 @@ def _load_hash_go():
 
 
 hash_go = _load_hash_go()
-Array, Field, Float, Mem, String, Struct = (hash_go.Array, hash_go.Field, hash_go.Float,
-                                            hash_go.Mem, hash_go.String, hash_go.Struct)
+Array, Complex, Field, Float, Mem, String, Struct = (
+    hash_go.Array, hash_go.Complex, hash_go.Field, hash_go.Float, hash_go.Mem, hash_go.String,
+    hash_go.Struct)
+
+PADDED = Struct(16, [Field("a", 0, Mem(4)), Field("b", 8, Mem(8))])
 
 KEY_TYPES = {
     "int64": Mem(8),
     "uint64": Mem(8),
     "int32": Mem(4),
     "string": String(),
-    "padded": Struct(16, [Field("a", 0, Mem(4)), Field("b", 8, Mem(8))]),
+    "padded": PADDED,
     "packed": Struct(8, [Field("x", 0, Mem(4)), Field("y", 4, Mem(4))]),
     "named": Struct(24, [Field("name", 0, String()), Field("id", 16, Mem(4))]),
     "float64": Float(8),
@@ -37,6 +40,17 @@ KEY_TYPES = {
     "bytes6": Array(Mem(1), 6),
     "bytes16": Array(Mem(1), 16),
     "strings2": Array(String(), 2),
+    "int16": Mem(2),
+    "float32": Float(4),
+    "complex128": Complex(16),
+    "pointer": Mem(8),
+    "floaty": Struct(16, [Field("f", 0, Float(8)), Field("n", 8, Mem(4))]),
+    "blank": Struct(16, [Field("a", 0, Mem(4)), Field("_", 4, Mem(4)), Field("b", 8, Mem(8))]),
+    "nested": Struct(32, [Field("p", 0, PADDED), Field("s", 16, String())]),
+    "paddeds3": Array(PADDED, 3),
+    "triple": Struct(24, [Field("x", 0, Mem(8)), Field("y", 8, Mem(8)), Field("z", 16, Mem(8))]),
+    "run": Struct(24, [Field("a", 0, Mem(4)), Field("b", 4, Mem(4)), Field("c", 8, Mem(8)),
+                       Field("d", 16, Mem(1))]),
 }
 
 
@@ -54,6 +68,9 @@ def key_image(kind, printed):
         name, ident = printed.split(":")
         image = _string_header(strings, bytes.fromhex(name)) + bytes.fromhex(ident) + bytes(4)
         return image, strings
+    if kind == "nested":
+        inner, text = printed.split(":")
+        return bytes.fromhex(inner) + _string_header(strings, bytes.fromhex(text)), strings
     if kind == "strings2":
         first, second = printed.split(":")
         return (_string_header(strings, bytes.fromhex(first))

@@ -94,6 +94,8 @@ def type_spec(t):
         return "s"
     if isinstance(t, hash_go.Float):
         return "f%d" % t.size
+    if isinstance(t, hash_go.Complex):
+        return "c%d" % t.size
     if isinstance(t, hash_go.Array):
         return "a%d:%s" % (t.length, type_spec(t.elem))
     fields = ",".join("%s%d=%s" % ("_" if f.name == "_" else "", f.offset, type_spec(f.type))
