@@ -109,7 +109,9 @@ static struct block aesenc_ni(struct block state, struct block key)
 	return state;
 }
 
-static struct block (*aesenc)(struct block, struct block);
+/* The round in use: AES-NI when the CPU has it, unless a caller chose. */
+static struct block (*aesenc)(struct block, struct block) = aesenc_software;
+static pthread_once_t aesenc_once = PTHREAD_ONCE_INIT;
 
 static bool cpu_has_aesni(void)
 {
@@ -117,8 +119,14 @@ static bool cpu_has_aesni(void)
 	return __builtin_cpu_supports("aes");
 }
 
+static void choose_aesenc(void)
+{
+	aesenc = cpu_has_aesni() ? aesenc_ni : aesenc_software;
+}
+
 bool go_hash_set_aes_impl(enum go_aes_impl impl)
 {
+	pthread_once(&aesenc_once, choose_aesenc);
 	switch (impl) {
 	case GO_AES_NI:
 		if (!cpu_has_aesni())
@@ -129,16 +137,15 @@ bool go_hash_set_aes_impl(enum go_aes_impl impl)
 		aesenc = aesenc_software;
 		return true;
 	case GO_AES_AUTO:
-		break;
+		choose_aesenc();
+		return true;
 	}
-	aesenc = cpu_has_aesni() ? aesenc_ni : aesenc_software;
-	return true;
+	return false;
 }
 
 static struct block round_of(struct block state, struct block key)
 {
-	if (!aesenc)
-		go_hash_set_aes_impl(GO_AES_AUTO);
+	pthread_once(&aesenc_once, choose_aesenc);
 	return aesenc(state, key);
 }
 
