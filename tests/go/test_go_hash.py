@@ -176,3 +176,15 @@ def test_struct_hashes_follow_the_compiler():
     # a blank field is not hashed
     assert hash_go.hash_memory(SEEDS, blank, image[:8], None, 5) == hash_go.memhash(SEEDS, image[:4], 5)
     assert hash_go.alg_kind(one_field) == "mem"
+
+
+def test_c_refuses_what_cannot_be_placed():
+    seeds = "seeds 1 19 %s 1 3 5 7" % bytes(range(128)).hex()
+    nan = (0x7FF8000000000001).to_bytes(8, "little").hex()
+    lines = [seeds, "type f8", "key 0 " + nan, "type i", "key 0 " + "00" * 16,
+             "type s", "key 0 %s%s" % ((7).to_bytes(8, "little").hex(), (3).to_bytes(8, "little").hex())]
+    out = subprocess.run([str(BUILD_GO / "hash_go_test")], input="\n".join(lines) + "\n",
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["error a NaN key hashes to a random value: it cannot be placed",
+                   "error interface keys hash by their dynamic type: not recomputed",
+                   "error a string in the key could not be read"]
