@@ -59,6 +59,15 @@ static void text_meta(FILE *out, const struct meta *m)
 		m->layout->type_name, m->layout->key_type, m->layout->elem_type, (int)m->pid);
 }
 
+/* How the program ended, or "" when not known (detached from a process not ours). */
+static void text_status(FILE *out, const struct event *e)
+{
+	if (e->exit_signal)
+		fprintf(out, "killed by signal %d", e->exit_signal);
+	else if (e->exit_code >= 0)
+		fprintf(out, "status %d", e->exit_code);
+}
+
 static void text_event(FILE *out, const struct event *e)
 {
 	fprintf(out, "#%" PRIu64 " tid %d ", e->seq, (int)e->tid);
@@ -102,10 +111,17 @@ static void text_event(FILE *out, const struct event *e)
 		fprintf(out, "  (%s%s)\n", e->reason, !e->to_valid || e->to_present ? "" : ", key not there (yet)");
 		break;
 	case EV_EXIT:
-		if (e->exit_signal)
-			fprintf(out, "exit    killed by signal %d\n", e->exit_signal);
-		else
-			fprintf(out, "exit    status %d\n", e->exit_code);
+		fputs("exit    ", out);
+		if (strcmp(e->exit_reason, "detached") == 0) {
+			fprintf(out, "detached from pid %d", (int)e->tid);
+			if (e->exit_signal || e->exit_code >= 0)
+				fputs(", which then ended: ", out);
+		}
+		text_status(out, e);
+		fputc('\n', out);
+		break;
+	case EV_NOTE: /* (the tracer prints notes as lines of their own in text) */
+		fprintf(out, "note    %s\n", e->message);
 		break;
 	}
 }
@@ -204,7 +220,7 @@ static void json_meta(FILE *out, const struct meta *m)
 
 static const char *type_name(enum event_type t)
 {
-	static const char *const names[] = {"write", "read", "move", "race", "exit"};
+	static const char *const names[] = {"write", "read", "move", "race", "exit", "note"};
 	return names[t];
 }
 
@@ -267,10 +283,18 @@ static void json_event(FILE *out, const struct event *e)
 		}
 		break;
 	case EV_EXIT:
+		fputs(",\"reason\":", out);
+		json_str(out, e->exit_reason);
 		if (e->exit_signal)
 			fprintf(out, ",\"status\":null,\"signal\":%d", e->exit_signal);
-		else
+		else if (e->exit_code >= 0)
 			fprintf(out, ",\"status\":%d,\"signal\":null", e->exit_code);
+		else
+			fputs(",\"status\":null,\"signal\":null", out);
+		break;
+	case EV_NOTE:
+		fputs(",\"message\":", out);
+		json_str(out, e->message);
 		break;
 	}
 	fputs("}\n", out);

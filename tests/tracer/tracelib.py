@@ -38,7 +38,7 @@ def check_frame(f):
 def check_event(ev):
     """The schema of DESIGN section 3: every key, with its type, per event type."""
     t = ev["type"]
-    assert t in {"meta", "write", "read", "move", "race", "exit"}, ev
+    assert t in {"meta", "write", "read", "move", "race", "exit", "note"}, ev
     if t == "meta":
         assert ev["version"] == 1 and isinstance(ev["pid"], int), ev
         assert isinstance(ev["map"], str) and isinstance(ev["key"], str), ev
@@ -83,7 +83,15 @@ def check_event(ev):
         if ev["to"] is not None:
             assert isinstance(ev["to"]["present"], bool), ev
     elif t == "exit":
-        assert (ev["status"] is None) != (ev["signal"] is None), ev
+        assert ev["reason"] in {"exited", "killed", "detached"}, ev
+        assert _is_int_or_none(ev["status"]) and _is_int_or_none(ev["signal"]), ev
+        assert ev["status"] is None or ev["signal"] is None, ev
+        if ev["reason"] == "exited":
+            assert ev["status"] is not None, ev
+        if ev["reason"] == "killed":
+            assert ev["signal"] is not None, ev
+    elif t == "note":
+        assert isinstance(ev["message"], str) and ev["message"], ev
 
 
 class Trace:
@@ -121,6 +129,7 @@ def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, n
             assert all(e["type"] != "meta" for e in events[1:])
             seqs = [e["seq"] for e in events[1:]]
             assert seqs == list(range(1, len(seqs) + 1))
+            assert events[-1]["type"] == "exit", events[-1]  # every stream ends with one
     return Trace(proc, events, data)
 
 
