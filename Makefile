@@ -45,6 +45,13 @@ test: deps-test
 	$(MAKE) all $(TEST_TARGETS)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests
 
+# make stress: the tracer attached under load for 10 minutes (make test runs 1), hits counted.
+.PHONY: stress
+stress: deps-test
+	$(MAKE) all $(TEST_TARGETS)
+	MAPVIZ_STRESS_SECONDS=600 $(PYTHON) -m pytest -q -s -p no:cacheprovider \
+		tests/tracer/test_traps.py::test_attached_under_load
+
 demo: deps-test
 	@$(MAKE) --no-print-directory -s all
 	@scripts/demo
