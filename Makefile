@@ -16,7 +16,7 @@ LDLIBS   += -pthread
 
 # Debian packages each goal needs; scripts/ensure-deps installs what is
 # missing (as root) or prints the apt-get line.
-DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libunwind-dev libxxhash-dev libcapstone-dev
+DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libunwind-dev libxxhash-dev libcapstone-dev libjson-c-dev
 DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-pytest graphviz clang libclang-rt-14-dev
 DEBS_BENCH := $(DEBS_TEST) g++ golang-1.19-go
 

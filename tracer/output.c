@@ -4,6 +4,7 @@
 #include "layout.h"
 
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <string.h>
 
 /* ---- text ---- */
@@ -130,23 +131,18 @@ const struct writer writer_text = {"text", text_meta, text_event};
 
 /* ---- JSON Lines ---- */
 
+/* A JSON string (escaped by json-c), or null. */
 static void json_str(FILE *out, const char *s)
 {
 	if (!s) {
 		fputs("null", out);
 		return;
 	}
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	struct json_object *o = json_object_new_string(s);
+	fputs(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+		: "null",
+	      out);
+	json_object_put(o);
 }
 
 static void json_place_fields(FILE *out, const struct place *p)

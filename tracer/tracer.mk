@@ -1,6 +1,6 @@
 # tracer/: mapviz-trace, the hardware-watchpoint tracer.
 
-TRACER_PKGS   := libdw libunwind-ptrace libunwind-generic libxxhash capstone
+TRACER_PKGS   := libdw libunwind-ptrace libunwind-generic libxxhash capstone json-c
 TRACER_CFLAGS := $(CFLAGS) $(shell pkg-config --cflags $(TRACER_PKGS))
 TRACER_LIBS   := $(shell pkg-config --libs $(TRACER_PKGS)) -lelf
 TRACER_SRCS   := $(wildcard tracer/*.c)

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from tracelib import EXAMPLES, TRACER, Running, check_event
+from tracelib import EXAMPLES, FIXTURES, TRACER, Running, check_event
 
 THREADS_DEMO = [str(EXAMPLES / "threads_demo"), "2", "200", "20"]
 
@@ -78,3 +78,12 @@ def test_max_events_counts_writes_not_moves(tmp_path):
     types = [e["type"] for e in events]
     assert "move" in types and types.count("write") == 3, types
     assert types[-1] == "exit" and types[-2] == "write", types
+
+
+def test_strings_are_escaped_as_json(tmp_path):
+    """Quotes, backslashes and control characters in a string key survive the round trip."""
+    key = 'a"b\\c\td\x01'
+    p = subprocess.run([str(TRACER), "--format", "json", "-m", "names", "-k", key, "--",
+                        str(FIXTURES / "strings")], capture_output=True, text=True, timeout=60)
+    events = json_lines(p.stderr)
+    assert events[0]["key"] == key, events[0]
