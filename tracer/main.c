@@ -44,7 +44,12 @@ static void usage_error(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static void on_signal(int sig) { tracer_interrupted = sig; }
+static void on_signal(int sig, siginfo_t *si, void *context)
+{
+	(void)context;
+	tracer_interrupted = sig;
+	tracer_interrupted_by_tty = si->si_code == SI_KERNEL;
+}
 static void on_child(int sig) { (void)sig; }
 
 /*
@@ -63,7 +68,7 @@ static void catch_ending_signals(sigset_t *set)
 		sigaddset(set, ending[i]);
 	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
 		sigaddset(set, sig);
-	struct sigaction sa = {.sa_handler = on_signal, .sa_mask = *set};
+	struct sigaction sa = {.sa_sigaction = on_signal, .sa_mask = *set, .sa_flags = SA_SIGINFO};
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigismember(set, sig))
 			sigaction(sig, &sa, NULL);

@@ -25,6 +25,7 @@
 	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
 volatile sig_atomic_t tracer_interrupted;
+volatile sig_atomic_t tracer_interrupted_by_tty;
 
 uint64_t now_ns(void)
 {
@@ -882,10 +883,10 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
  * signals and SIGCHLD are blocked while the tracer runs and taken here only,
  * so none can slip in between a check and a wait that would then block. The
  * pid that reported (status in *st); or -1 with errno EINTR and the signal in
- * *sig; or -1 with waitpid's errno. Events not yet in the file are flushed
- * when nothing happened for a moment.
+ * *sig (*by_tty: sent by the terminal); or -1 with waitpid's errno. Events
+ * not yet in the file are flushed when nothing happened for a moment.
  */
-static pid_t wait_or_signal(struct tracer *T, pid_t pid, int *st, int *sig)
+static pid_t wait_or_signal(struct tracer *T, pid_t pid, int *st, int *sig, bool *by_tty)
 {
 	sigset_t wake = T->ending_signals;
 	sigaddset(&wake, SIGCHLD);
@@ -895,11 +896,13 @@ static pid_t wait_or_signal(struct tracer *T, pid_t pid, int *st, int *sig)
 		if (r != 0)
 			return r;
 		struct timespec idle = {0, IDLE_FLUSH_NS};
-		int s = sigtimedwait(&wake, NULL, T->out_dirty ? &idle : NULL);
+		siginfo_t si;
+		int s = sigtimedwait(&wake, &si, T->out_dirty ? &idle : NULL);
 		if (s < 0 && errno == EAGAIN) {
 			stream_flush(T);
 		} else if (s > 0 && s != SIGCHLD) {
 			*sig = s;
+			*by_tty = si.si_code == SI_KERNEL;
 			errno = EINTR;
 			return -1;
 		}
@@ -919,10 +922,26 @@ static pid_t next_status(struct tracer *T, int *st)
 		}
 	}
 	int sig;
-	pid_t r = wait_or_signal(T, -1, st, &sig);
-	if (sig)
+	bool by_tty;
+	pid_t r = wait_or_signal(T, -1, st, &sig, &by_tty);
+	if (sig) {
 		tracer_interrupted = sig;
+		tracer_interrupted_by_tty = by_tty;
+	}
 	return r;
+}
+
+/* Whether an ending signal is to be passed on to the program we launched: not when the
+ * terminal sent it to the program's process group as well as to ours (Ctrl-C). */
+static bool to_pass_on(struct tracer *T, bool by_tty)
+{
+	return T->launched && !(by_tty && getpgid(T->pid) == getpgrp());
+}
+
+static void pass_on(struct tracer *T, int sig, bool by_tty)
+{
+	if (to_pass_on(T, by_tty))
+		kill(T->pid, sig);
 }
 
 /* Waits for the program we launched (and detached from) to end, passing on to it every
@@ -931,11 +950,12 @@ static int wait_launched(struct tracer *T)
 {
 	for (;;) {
 		int st, sig;
-		if (wait_or_signal(T, T->pid, &st, &sig) == T->pid)
+		bool by_tty;
+		if (wait_or_signal(T, T->pid, &st, &sig, &by_tty) == T->pid)
 			return st;
 		if (!sig)
 			return -1;
-		kill(T->pid, sig);
+		pass_on(T, sig, by_tty);
 	}
 }
 
@@ -959,13 +979,13 @@ static void leave_running(struct tracer *T)
 	const char *why = sig ? strsignal(sig) : T->detach_why ? T->detach_why : "leaving";
 	note("%s: detached from pid %d after %llu watch hits, %llu events%s", why, (int)T->pid,
 	     (unsigned long long)T->nhits, (unsigned long long)T->nevents,
-	     T->launched && sig ? "; the signal is passed on to it" : "");
+	     sig && to_pass_on(T, tracer_interrupted_by_tty) ? "; the signal is passed on to it" : "");
 	T->exit_code = -1;
 	T->exit_signal = 0;
 	if (!T->launched)
 		return;
 	if (sig)
-		kill(T->pid, sig);
+		pass_on(T, sig, tracer_interrupted_by_tty);
 	flush_events(T);
 	stream_flush(T);
 	int st = wait_launched(T);

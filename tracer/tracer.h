@@ -174,6 +174,8 @@ struct tracer {
 
 /* The last signal (SIGINT, SIGTERM, SIGQUIT, ...) that asks the tracer to detach, or 0. */
 extern volatile sig_atomic_t tracer_interrupted;
+/* Whether it came from the terminal (sent by the kernel to the foreground process group). */
+extern volatile sig_atomic_t tracer_interrupted_by_tty;
 
 /* trace.c */
 uint64_t now_ns(void);

@@ -130,3 +130,32 @@ def test_second_signal_reaches_a_program_that_ignores_the_first(tmp_path):
     last = out.read_text().splitlines()[-1]
     assert last.startswith("#") and "exit    detached from pid" in last, last
     assert last.endswith("which then ended: killed by signal 15"), last
+
+
+def test_ctrl_c_reaches_a_launched_program_once(tmp_path):
+    """Ctrl-C on a terminal signals the tracer and the program it started alike (one process
+    group): the tracer detaches and does not pass on a second SIGINT of its own."""
+    import pty
+    out = tmp_path / "events.txt"
+    pid, master = pty.fork()
+    if pid == 0:
+        os.execv(str(TRACER), [str(TRACER), "-o", str(out), "-m", "m", "-k", "42", "--",
+                               str(FIXTURES / "interrupts")])
+    seen = b""
+    while b"ready" not in seen:
+        seen += os.read(master, 4096)
+    wait_for_events(out, 5)
+    os.write(master, b"\x03")  # the terminal's interrupt character
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: everything on it was read
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode(errors="replace")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (status, text)
+    assert "interrupts 1\r\n" in text, text
+    assert "Interrupt: detached from pid" in text, text

@@ -3,7 +3,8 @@
 TRACER_FIXTURES := $(BUILD)/tests/tracer/chain $(BUILD)/tests/tracer/dr7_test \
 	$(BUILD)/tests/tracer/chain_shared $(BUILD)/tests/tracer/chain_stripped \
 	$(BUILD)/tests/tracer/odd_cells $(BUILD)/tests/tracer/race $(BUILD)/tests/tracer/strings \
-	$(BUILD)/tests/tracer/trap_test $(BUILD)/tests/tracer/own_traps $(BUILD)/tests/tracer/hammer
+	$(BUILD)/tests/tracer/trap_test $(BUILD)/tests/tracer/own_traps $(BUILD)/tests/tracer/hammer \
+	$(BUILD)/tests/tracer/interrupts
 # (tracer/tracer.mk is read after this file: name the binary, not $(TRACER_BIN))
 TEST_TARGETS += $(TRACER_FIXTURES) $(BUILD)/bin/mapviz-trace $(EXAMPLES)
 
