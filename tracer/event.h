@@ -76,7 +76,7 @@ struct event {
 	int exit_code;   /* -1 when killed or not known (detached from a process not ours) */
 	int exit_signal; /* 0 when exited or not known */
 	/* note */
-	char message[240];
+	char message[512];
 };
 
 struct meta {
