@@ -17,9 +17,13 @@ LDLIBS   += -pthread
 
 # Debian packages each goal needs; scripts/ensure-deps installs what is
 # missing (as root) or prints the apt-get line.
-DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libxxhash-dev libcapstone-dev
-DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-pytest graphviz clang libclang-rt-14-dev
-DEBS_BENCH := $(DEBS_TEST) g++ golang-1.19-go
+DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libxxhash-dev libcapstone-dev libjson-c-dev
+DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-pytest graphviz clang libclang-rt-14-dev golang-1.19-go
+DEBS_BENCH := $(DEBS_TEST) g++
+
+# Go releases the Go tests run on, besides 1.19 (from DEBS_TEST); each one is
+# installed by scripts/ensure-go. CI sets MAPVIZ_GO="1.19 1.21 1.22 1.23".
+MAPVIZ_GO ?=
 
 .PHONY: all deps deps-test deps-bench test demo bench fuzz install clean
 .DEFAULT_GOAL := all
@@ -39,12 +43,20 @@ deps:
 	@scripts/ensure-deps $(DEBS_BUILD)
 deps-test:
 	@scripts/ensure-deps $(DEBS_TEST)
+	@scripts/ensure-go $(MAPVIZ_GO)
 deps-bench:
 	@scripts/ensure-deps $(DEBS_BENCH)
 
 test: deps-test
 	$(MAKE) all $(TEST_TARGETS)
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests
+
+# make stress: the tracer attached under load for 10 minutes (make test runs 1), hits counted.
+.PHONY: stress
+stress: deps-test
+	$(MAKE) all $(TEST_TARGETS)
+	MAPVIZ_STRESS_SECONDS=600 $(PYTHON) -m pytest -q -s -p no:cacheprovider \
+		tests/tracer/test_traps.py::test_attached_under_load
 
 demo: deps-test
 	@$(MAKE) --no-print-directory -s all

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-enum event_type { EV_WRITE, EV_READ, EV_MOVE, EV_RACE, EV_EXIT };
+enum event_type { EV_WRITE, EV_READ, EV_MOVE, EV_RACE, EV_EXIT, EV_NOTE };
 
 #define EVENT_MAX_FRAMES 32
 
@@ -78,8 +78,11 @@ struct event {
 	pid_t other_tid;
 	struct stack other_stack;
 	/* exit */
-	int exit_code;   /* -1 when killed */
-	int exit_signal; /* 0 when exited */
+	const char *exit_reason; /* exited, killed, detached */
+	int exit_code;   /* -1 when killed or not known (detached from a process not ours) */
+	int exit_signal; /* 0 when exited or not known */
+	/* note */
+	char message[512];
 };
 
 struct meta {

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "tracer.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/ptrace.h>
 
@@ -17,15 +18,24 @@ void emit(struct tracer *T, struct event *e)
 	if (T->nqueued == (int)(sizeof T->queue / sizeof T->queue[0]))
 		flush_events(T);
 	T->queue[T->nqueued++] = *e;
-	if (e->type != EV_EXIT && ++T->nevents == T->opt.max_events)
+	bool counted = e->type == EV_WRITE || e->type == EV_READ || e->type == EV_RACE;
+	if (counted && ++T->nevents == T->opt.max_events) {
 		T->detach = true;
+		T->detach_why = "-n reached";
+	}
 }
 
 void flush_events(struct tracer *T)
 {
+	if (T->out_errno)
+		T->nqueued = 0; /* the stream is lost: nothing more goes to it */
 	for (int i = 0; i < T->nqueued; i++)
 		T->opt.writer->event(T->out, &T->queue[i]);
+	if (T->nqueued)
+		T->out_dirty = true;
 	T->nqueued = 0;
+	if (ferror(T->out))
+		stream_failed(T, errno);
 }
 
 void place_of_loc(const struct loc *l, struct place *p)

@@ -5,7 +5,8 @@
  *
  * Exit status: the program's own when it ran to the end (128+N when killed
  * by signal N), 0 after detaching from a process given with -p, 2 for a
- * usage or setup error (one line on standard error).
+ * usage or setup error (one line on standard error), 1 when the events
+ * could not be written (one line naming the file and the error).
  */
 #define _GNU_SOURCE
 #include "tracer.h"
@@ -27,7 +28,7 @@ static const char usage_text[] =
 	"                        delete: the complete write trajectory of each delete of KEY\n"
 	"  -r, --reads           also report reads of the watched cells\n"
 	"  -s, --stack           a backtrace with each event\n"
-	"  -o, --output FILE     events go there (default: standard error)\n"
+	"  -o, --output FILE     events go there ('-': standard output; default: standard error)\n"
 	"      --format text|json  text (default) or JSON Lines\n"
 	"      --step            exact delete mode: single-step each delete and diff the bucket chain\n"
 	"  -n, --max-events N    stop after N events (and detach)\n"
@@ -43,7 +44,37 @@ static void usage_error(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static void on_signal(int sig) { tracer_interrupted = sig; }
+static void on_signal(int sig, siginfo_t *si, void *context)
+{
+	(void)context;
+	tracer_interrupted = sig;
+	tracer_interrupted_by_tty = si->si_code == SI_KERNEL;
+}
+static void on_child(int sig) { (void)sig; }
+
+/*
+ * Every signal whose default action would end the tracer and that can be
+ * caught, except the faults of its own code (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGSYS, SIGTRAP, SIGABRT): each asks for a clean detach. They are blocked
+ * while the loop runs and taken at its waits (with SIGCHLD, which wakes it).
+ */
+static void catch_ending_signals(sigset_t *set)
+{
+	static const int ending[] = {SIGHUP,  SIGINT,    SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE,
+				     SIGALRM, SIGTERM,   SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
+				     SIGPROF, SIGIO,     SIGPWR};
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
+		sigaddset(set, ending[i]);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
+	struct sigaction sa = {.sa_sigaction = on_signal, .sa_mask = *set, .sa_flags = SA_SIGINFO};
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig))
+			sigaction(sig, &sa, NULL);
+	struct sigaction child = {.sa_handler = on_child};
+	sigaction(SIGCHLD, &child, NULL);
+}
 
 static void parse(int argc, char **argv, struct options *o)
 {
@@ -62,7 +93,7 @@ static void parse(int argc, char **argv, struct options *o)
 	opterr = 0;
 	int c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "+m:k:e:rso:n:p:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:k:e:rso:n:p:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o->map = optarg; break;
 		case 'k': o->key = optarg; break;
@@ -106,9 +137,14 @@ static void parse(int argc, char **argv, struct options *o)
 		case OPT_VERSION:
 			printf("mapviz-trace %s\n", MAPVIZ_VERSION);
 			exit(0);
-		case ':':
-			usage_error("option %s needs an argument", argv[optind - 1]);
+		case ':': {
+			/* The option as given: --map, or -m (also when grouped, as in -rm). */
+			const char *given = argv[optind - 1];
+			char short_form[3] = {'-', (char)optopt, 0};
+			usage_error("option %s needs an argument",
+				    strncmp(given, "--", 2) == 0 ? given : short_form);
 			break;
+		}
 		default:
 			usage_error("unknown option %s", argv[optind - 1]);
 		}
@@ -134,22 +170,21 @@ int main(int argc, char **argv)
 	static struct tracer T;
 	parse(argc, argv, &T.opt);
 	T.out = stderr;
-	if (T.opt.output) {
+	T.out_name = "standard error";
+	if (T.opt.output && strcmp(T.opt.output, "-") == 0) {
+		T.out = stdout;
+		T.out_name = "standard output";
+	} else if (T.opt.output) {
 		T.out = fopen(T.opt.output, "w");
+		T.out_name = T.opt.output;
 		if (!T.out) {
 			fprintf(stderr, "mapviz-trace: open %s: %s\n", T.opt.output, strerror(errno));
 			return 2;
 		}
 	}
-	/* Full buffering into files (flushed before every wait that may block long), lines to a tty. */
+	/* Full buffering into files (flushed when the loop has been idle a moment), lines to a
+	 * tty. */
 	setvbuf(T.out, NULL, isatty(fileno(T.out)) ? _IOLBF : _IOFBF, 1 << 16);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	int rc = tracer_run(&T);
-	fflush(T.out);
-	return rc;
+	catch_ending_signals(&T.ending_signals);
+	return tracer_run(&T);
 }

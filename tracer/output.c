@@ -4,6 +4,7 @@
 #include "layout.h"
 
 #include <inttypes.h>
+#include <json-c/json.h>
 #include <string.h>
 
 /* ---- text ---- */
@@ -62,6 +63,15 @@ static void text_meta(FILE *out, const struct meta *m)
 		m->layout->type_name, m->layout->key_type, m->layout->elem_type, (int)m->pid);
 }
 
+/* How the program ended, or "" when not known (detached from a process not ours). */
+static void text_status(FILE *out, const struct event *e)
+{
+	if (e->exit_signal)
+		fprintf(out, "killed by signal %d", e->exit_signal);
+	else if (e->exit_code >= 0)
+		fprintf(out, "status %d", e->exit_code);
+}
+
 static void text_event(FILE *out, const struct event *e)
 {
 	fprintf(out, "#%" PRIu64 " tid %d ", e->seq, (int)e->tid);
@@ -105,10 +115,17 @@ static void text_event(FILE *out, const struct event *e)
 		fprintf(out, "  (%s%s)\n", e->reason, !e->to_valid || e->to_present ? "" : ", key not there (yet)");
 		break;
 	case EV_EXIT:
-		if (e->exit_signal)
-			fprintf(out, "exit    killed by signal %d\n", e->exit_signal);
-		else
-			fprintf(out, "exit    status %d\n", e->exit_code);
+		fputs("exit    ", out);
+		if (strcmp(e->exit_reason, "detached") == 0) {
+			fprintf(out, "detached from pid %d", (int)e->tid);
+			if (e->exit_signal || e->exit_code >= 0)
+				fputs(", which then ended: ", out);
+		}
+		text_status(out, e);
+		fputc('\n', out);
+		break;
+	case EV_NOTE: /* (the tracer prints notes as lines of their own in text) */
+		fprintf(out, "note    %s\n", e->message);
 		break;
 	}
 }
@@ -117,23 +134,18 @@ const struct writer writer_text = {"text", text_meta, text_event};
 
 /* ---- JSON Lines ---- */
 
+/* A JSON string (escaped by json-c), or null. */
 static void json_str(FILE *out, const char *s)
 {
 	if (!s) {
 		fputs("null", out);
 		return;
 	}
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	struct json_object *o = json_object_new_string(s);
+	fputs(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+		: "null",
+	      out);
+	json_object_put(o);
 }
 
 static void json_place_fields(FILE *out, const struct place *p)
@@ -208,7 +220,7 @@ static void json_meta(FILE *out, const struct meta *m)
 
 static const char *type_name(enum event_type t)
 {
-	static const char *const names[] = {"write", "read", "move", "race", "exit"};
+	static const char *const names[] = {"write", "read", "move", "race", "exit", "note"};
 	return names[t];
 }
 
@@ -275,10 +287,18 @@ static void json_event(FILE *out, const struct event *e)
 		}
 		break;
 	case EV_EXIT:
+		fputs(",\"reason\":", out);
+		json_str(out, e->exit_reason);
 		if (e->exit_signal)
 			fprintf(out, ",\"status\":null,\"signal\":%d", e->exit_signal);
-		else
+		else if (e->exit_code >= 0)
 			fprintf(out, ",\"status\":%d,\"signal\":null", e->exit_code);
+		else
+			fputs(",\"status\":null,\"signal\":null", out);
+		break;
+	case EV_NOTE:
+		fputs(",\"message\":", out);
+		json_str(out, e->message);
 		break;
 	}
 	fputs("}\n", out);

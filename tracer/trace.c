@@ -25,6 +25,7 @@
 	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)
 
 volatile sig_atomic_t tracer_interrupted;
+volatile sig_atomic_t tracer_interrupted_by_tty;
 
 uint64_t now_ns(void)
 {
@@ -33,8 +34,18 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The session whose JSON stream is standard error: notes go into it as note events. */
+static struct tracer *notes_into_stream;
+
 static void vnote(const char *fmt, va_list ap)
 {
+	struct tracer *T = notes_into_stream;
+	if (T && !T->out_errno) {
+		struct event e = {.type = EV_NOTE, .tid = T->pid};
+		vsnprintf(e.message, sizeof e.message, fmt, ap);
+		emit(T, &e);
+		return;
+	}
 	fputs("mapviz-trace: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -49,6 +60,30 @@ void note(const char *fmt, ...)
 }
 
 static void detach_all(struct tracer *T);
+
+void stream_failed(struct tracer *T, int err)
+{
+	if (T->out_errno)
+		return;
+	T->out_errno = err ? err : EIO;
+	fprintf(stderr, "mapviz-trace: %s: %s\n", T->out_name, strerror(T->out_errno));
+	T->detach = true;
+	T->detach_why = "output lost";
+	T->out_dirty = false;
+}
+
+bool stream_flush(struct tracer *T)
+{
+	if (T->out_errno)
+		return false;
+	errno = 0;
+	if (fflush(T->out) != 0 || ferror(T->out)) {
+		stream_failed(T, errno);
+		return false;
+	}
+	T->out_dirty = false;
+	return true;
+}
 
 /* waitpid, retried when a signal to the tracer (SIGINT, SIGTERM, SIGHUP) interrupts it. */
 static pid_t wait_status(pid_t pid, int *st, int options)
@@ -67,6 +102,10 @@ void fatal_setup(struct tracer *T, const char *fmt, ...)
 	va_start(ap, fmt);
 	vnote(fmt, ap);
 	va_end(ap);
+	if (T && notes_into_stream == T) {
+		flush_events(T);
+		stream_flush(T);
+	}
 	if (T && T->pid > 0) {
 		if (T->launched) {
 			kill(T->pid, SIGKILL);
@@ -247,7 +286,17 @@ void bp_remove(struct tracer *T, pid_t tid, uint64_t addr)
 		return;
 	if (b->inserted)
 		mem_poke_byte(tid, b->addr, b->orig, NULL);
+	T->bp_gone[T->nbp_gone++ % BP_GONE_KEPT] = b->addr;
 	*b = T->bps[--T->nbps];
+}
+
+static bool bp_was_at(const struct tracer *T, uint64_t addr)
+{
+	unsigned n = T->nbp_gone < BP_GONE_KEPT ? T->nbp_gone : BP_GONE_KEPT;
+	for (unsigned i = 0; i < n; i++)
+		if (T->bp_gone[i] == addr)
+			return true;
+	return false;
 }
 
 bool read_code(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -260,6 +309,97 @@ bool read_code(void *ctx, uint64_t addr, void *buf, size_t len)
 		if (b->inserted && b->addr >= addr && b->addr < addr + len)
 			((uint8_t *)buf)[b->addr - addr] = b->orig;
 	}
+	return true;
+}
+
+/* ---- whose a SIGTRAP is ---- */
+
+static const struct region *thread_regions(struct tracer *T, const struct thread *t)
+{
+	return t->local_watch ? T->del_regions : T->regions;
+}
+
+static bool any_armed(const struct region *r)
+{
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
+		if (r[i].role != ROLE_NONE)
+			return true;
+	return false;
+}
+
+/* The regions of r the instruction ending at pc accessed in a way their watch traps on; sets
+ * *int1 when that instruction is the program's own int1 (icebp). */
+static unsigned regions_touched(struct tracer *T, const struct region *r,
+				const struct user_regs_struct *regs, bool *int1)
+{
+	struct code_loc code;
+	struct insn_info insn;
+	bool have;
+	uint8_t byte;
+	uint64_t a;
+	*int1 = false;
+	code_of(T, regs->rip, false, &code, &insn, &have);
+	if (!have)
+		return 0;
+	if (insn.len == 1 && insn.addr + 1 == regs->rip && read_code(T, insn.addr, &byte, 1) &&
+	    byte == 0xf1)
+		*int1 = true;
+	if (!insn.mem_size || !disasm_mem_addr(&insn, regs, &a))
+		return 0;
+	unsigned mask = 0;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
+		if (r[i].role != ROLE_NONE && (r[i].w.kind == WATCH_ACCESS || insn.writes_mem) &&
+		    a < r[i].w.addr + r[i].w.len && a + insn.mem_size > r[i].w.addr)
+			mask |= 1u << i;
+	return mask;
+}
+
+/* Whether the program's code (as it is in memory, not ours) has an int3 ending at pc. */
+static bool program_int3_at(struct tracer *T, uint64_t pc)
+{
+	uint8_t b[2];
+	if (!mem_read(&T->mem, pc - 2, b, 2))
+		return false;
+	struct bp *ours = bp_at(T, pc - 1);
+	return (b[1] == 0xcc && !(ours && ours->inserted)) || (b[0] == 0xcd && b[1] == 0x03);
+}
+
+/*
+ * Whose the SIGTRAP thread t is stopped with is (regs: its registers): the
+ * facts trap_classify needs, gathered only as far as the kind of trap needs
+ * them (a hit with a debug status costs a siginfo and a status read). False
+ * when the thread is gone.
+ */
+static bool whose_trap(struct tracer *T, struct thread *t, const struct user_regs_struct *regs,
+		       bool stepping, struct trap_verdict *v)
+{
+	siginfo_t si;
+	unsigned mask = 0;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) != 0 || T->arch->read_hits(t->tid, &mask) != 0)
+		return false;
+	struct trap_facts f = {
+		.origin = trap_origin_of(si.si_code),
+		.status_mask = mask,
+		.status_fresh = T->arch->hits_fresh_each_trap(),
+		.stepping = stepping,
+	};
+	if (mask && !f.status_fresh)
+		T->arch->clear_hits(t->tid); /* the status keeps its bits until cleared */
+	const struct region *r = thread_regions(T, t);
+	if (f.origin == TRAP_FROM_INT3) {
+		struct bp *b = bp_at(T, regs->rip - 1);
+		f.bp_at_prev = b && b->inserted;
+		f.bp_was_at_prev = bp_was_at(T, regs->rip - 1);
+		f.int3_at_prev = program_int3_at(T, regs->rip);
+	} else if (f.origin == TRAP_FROM_DEBUG && !mask) {
+		f.armed = any_armed(r);
+		f.touched_mask = regions_touched(T, r, regs, &f.prev_is_int1);
+	}
+	*v = trap_classify(&f);
+	if (v->owner == TRAP_WATCH && !mask)
+		T->traps_status_lost++;
+	else if (v->owner == TRAP_SPURIOUS)
+		T->traps_spurious++;
 	return true;
 }
 
@@ -304,8 +444,15 @@ static int wait_trap(struct tracer *T, struct thread *t)
 			return -1;
 		}
 		int ev = st >> 16;
-		if (ev == 0 && WSTOPSIG(st) == SIGTRAP)
-			return 0;
+		if (ev == 0 && WSTOPSIG(st) == SIGTRAP) {
+			struct user_regs_struct regs;
+			struct trap_verdict v;
+			if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0 ||
+			    !whose_trap(T, t, &regs, true, &v))
+				return -1;
+			if (v.owner != TRAP_PROGRAM)
+				return 0; /* the step ended (with or without a hit on the way) */
+		}
 		if (ev == PTRACE_EVENT_CLONE) {
 			unsigned long msg;
 			pid_t tid = t->tid;
@@ -494,13 +641,6 @@ static void attach(struct tracer *T, pid_t pid)
 
 /* ---- leaving ---- */
 
-/* Whether thread tid's SIGTRAP came from a debug register (siginfo TRAP_HWBKPT). */
-static bool trap_is_watch(pid_t tid)
-{
-	siginfo_t si;
-	return ptrace(PTRACE_GETSIGINFO, tid, 0, &si) == 0 && si.si_code == TRAP_HWBKPT;
-}
-
 /* Whether SIGTRAP is queued for thread tid and not yet reported (/proc/PID/task/TID/status). */
 static bool sigtrap_queued(pid_t pid, pid_t tid)
 {
@@ -546,6 +686,36 @@ static int take_queued_sigtrap(struct tracer *T, struct thread *t)
 }
 
 /*
+ * Thread t is stopped with a SIGTRAP: its registers into regs and whose the
+ * trap is into v, with what every place does alike already done: the
+ * program's own is kept for delivery, a trap at one of our breakpoints (there
+ * or removed meanwhile) has pc put back on the instruction, ours that hit
+ * nothing is dropped. False when the thread is gone.
+ */
+static bool take_trap(struct tracer *T, struct thread *t, struct user_regs_struct *regs,
+		      struct trap_verdict *v)
+{
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, regs) != 0 || !whose_trap(T, t, regs, false, v))
+		return false;
+	if (v->owner == TRAP_PROGRAM)
+		t->resume_sig = SIGTRAP;
+	if (v->owner == TRAP_BREAKPOINT || v->owner == TRAP_BREAKPOINT_GONE) {
+		regs->rip--;
+		ptrace(PTRACE_SETREGS, t->tid, 0, regs);
+	}
+	return true;
+}
+
+/* Leaves held thread t, stopped with a SIGTRAP not yet handled, as if untraced (a hit is
+ * dropped: the events end here). */
+static void settle_trap(struct tracer *T, struct thread *t)
+{
+	struct user_regs_struct regs;
+	struct trap_verdict v;
+	take_trap(T, t, &regs, &v);
+}
+
+/*
  * Leaves the process as if never traced. Every thread is held first. A
  * SIGTRAP of ours that is queued or reported but not yet handled would kill
  * the program once we are gone, so each is taken here: a breakpoint trap
@@ -579,18 +749,8 @@ static void detach_all(struct tracer *T)
 		if (t->has_pending && WIFSTOPPED(st) && (st >> 16) == 0 && !trap)
 			t->resume_sig = WSTOPSIG(st); /* the program's signal, collected while held */
 		t->has_pending = false;
-		if (trap) {
-			struct user_regs_struct regs;
-			struct bp *b = NULL;
-			if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) == 0)
-				b = bp_at(T, regs.rip - 1);
-			if (b && b->inserted) {
-				regs.rip = b->addr;
-				ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
-			} else if (!trap_is_watch(t->tid)) {
-				t->resume_sig = SIGTRAP; /* the program's own */
-			}
-		}
+		if (trap)
+			settle_trap(T, t);
 		T->arch->clear(t->tid);
 	}
 	while (T->nbps)
@@ -610,90 +770,43 @@ static void detach_all(struct tracer *T)
 
 /* ---- the loop ---- */
 
-/* Whether the instruction before the trap pc touches one of the regions in mask: what any
- * watch trap shows, and what a stale status at some other trap almost never does. */
-static bool hit_plausible(struct tracer *T, struct thread *t, unsigned mask,
-			  const struct user_regs_struct *regs)
-{
-	const struct region *r = t->local_watch ? T->del_regions : T->regions;
-	struct code_loc code;
-	struct insn_info insn;
-	bool have;
-	uint64_t a;
-	code_of(T, regs->rip, false, &code, &insn, &have);
-	if (!have || !insn.mem_size || !disasm_mem_addr(&insn, regs, &a))
-		return false;
-	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
-		if ((mask & (1u << i)) && r[i].role != ROLE_NONE && a < r[i].w.addr + r[i].w.len &&
-		    a + insn.mem_size > r[i].w.addr)
-			return true;
-	return false;
-}
-
-/*
- * A SIGTRAP: a watch hit, one of our breakpoints, or the program's own. The
- * debug status is read first; where the OS starts it afresh at each debug
- * trap it is not cleared (one write less per hit), and a status left from an
- * earlier hit is told apart at the other kinds of trap: a breakpoint address
- * behind pc, or a pc that does not follow an access to the region, is checked
- * with the signal's own code.
- */
+/* A SIGTRAP in the loop: a watch hit, one of our breakpoints, or the program's own. */
 static void handle_trap(struct tracer *T, struct thread *t)
 {
-	unsigned mask = 0;
 	struct user_regs_struct regs;
-	if (ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0 || T->arch->read_hits(t->tid, &mask) != 0)
+	struct trap_verdict v;
+	if (!take_trap(T, t, &regs, &v))
 		return; /* gone */
-	bool fresh = T->arch->hits_fresh_each_trap();
-	if (mask && !fresh)
-		T->arch->clear_hits(t->tid);
-	struct bp *bpt = bp_at(T, regs.rip - 1);
-	if (mask && fresh && ((bpt && bpt->inserted) || !hit_plausible(T, t, mask, &regs)) &&
-	    !trap_is_watch(t->tid))
-		mask = 0; /* left from an earlier hit */
-	if (mask) {
+	if (v.owner == TRAP_WATCH) {
+		T->nhits++;
 		if (t->local_watch)
-			delete_hit(T, t, mask, &regs);
+			delete_hit(T, t, v.mask, &regs);
 		else
-			slot_hit(T, t, mask, &regs);
+			slot_hit(T, t, v.mask, &regs);
 		return;
 	}
-	struct bp *b = bp_at(T, regs.rip - 1);
-	if (b && b->inserted) {
-		regs.rip = b->addr;
-		ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
-		switch (b->kind) {
-		case BP_DELETE:
-			delete_entry(T, t, &regs);
-			break;
-		case BP_FREE:
-			if (regs.rdi == T->map_addr && T->map_addr)
-				slot_map_freed(T, t);
-			break;
-		case BP_RETURN:
-			delete_return(T, t, &regs, b);
-			return;
-		case BP_ENTRY:
-			break;
-		}
-		if (!thread_find(T, t->tid) || ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0)
-			return;
-		b = bp_at(T, regs.rip);
-		if (b && b->inserted && thread_find(T, t->tid))
-			step_over_bp(T, thread_find(T, t->tid), b);
+	if (v.owner != TRAP_BREAKPOINT)
 		return;
-	}
-	/* An int3 trap with no int3 byte there any more: one of ours, removed (by another
-	 * thread's handling) before this thread's trap was seen. Run the instruction again. */
-	siginfo_t si;
-	uint8_t byte;
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code == SI_KERNEL &&
-	    mem_read(&T->mem, regs.rip - 1, &byte, 1) && byte != 0xcc) {
-		regs.rip--;
-		ptrace(PTRACE_SETREGS, t->tid, 0, &regs);
+	struct bp *b = bp_at(T, regs.rip);
+	switch (b->kind) {
+	case BP_DELETE:
+		delete_entry(T, t, &regs);
+		break;
+	case BP_FREE:
+		if (regs.rdi == T->map_addr && T->map_addr)
+			slot_map_freed(T, t);
+		break;
+	case BP_RETURN:
+		delete_return(T, t, &regs, b);
 		return;
+	case BP_ENTRY:
+		break;
 	}
-	t->resume_sig = SIGTRAP; /* the program's own */
+	if (!thread_find(T, t->tid) || ptrace(PTRACE_GETREGS, t->tid, 0, &regs) != 0)
+		return;
+	b = bp_at(T, regs.rip);
+	if (b && b->inserted && thread_find(T, t->tid))
+		step_over_bp(T, thread_find(T, t->tid), b);
 }
 
 static void handle_status(struct tracer *T, pid_t tid, int st)
@@ -751,6 +864,7 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 		note("pid %d called exec: the map is gone; detaching", (int)T->pid);
 		T->nbps = 0;
 		T->detach = true;
+		T->detach_why = "exec";
 	} else if (ev == 0 && sig == SIGTRAP) {
 		handle_trap(T, t);
 		t = thread_find(T, tid);
@@ -761,6 +875,42 @@ static void handle_status(struct tracer *T, pid_t tid, int st)
 		resume(T, t);
 }
 
+/* How long the loop may be idle with events not yet flushed to the file. */
+#define IDLE_FLUSH_NS 50000000L
+
+/*
+ * waitpid(pid, ...) that also returns when an ending signal comes. The ending
+ * signals and SIGCHLD are blocked while the tracer runs and taken here only,
+ * so none can slip in between a check and a wait that would then block. The
+ * pid that reported (status in *st); or -1 with errno EINTR and the signal in
+ * *sig (*by_tty: sent by the terminal); or -1 with waitpid's errno. Events
+ * not yet in the file are flushed when nothing happened for a moment.
+ */
+static pid_t wait_or_signal(struct tracer *T, pid_t pid, int *st, int *sig, bool *by_tty)
+{
+	sigset_t wake = T->ending_signals;
+	sigaddset(&wake, SIGCHLD);
+	*sig = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, st, __WALL | WNOHANG);
+		if (r != 0)
+			return r;
+		struct timespec idle = {0, IDLE_FLUSH_NS};
+		siginfo_t si;
+		int s = sigtimedwait(&wake, &si, T->out_dirty ? &idle : NULL);
+		if (s < 0 && errno == EAGAIN) {
+			stream_flush(T);
+		} else if (s > 0 && s != SIGCHLD) {
+			*sig = s;
+			*by_tty = si.si_code == SI_KERNEL;
+			errno = EINTR;
+			return -1;
+		}
+	}
+}
+
+/* The next stop or exit of a traced thread (pending ones first); -1 with EINTR when an
+ * ending signal came (tracer_interrupted says which). */
 static pid_t next_status(struct tracer *T, int *st)
 {
 	for (int i = 0; i < T->nthreads; i++) {
@@ -771,16 +921,90 @@ static pid_t next_status(struct tracer *T, int *st)
 			return t->tid;
 		}
 	}
-	return waitpid(-1, st, __WALL);
+	int sig;
+	bool by_tty;
+	pid_t r = wait_or_signal(T, -1, st, &sig, &by_tty);
+	if (sig) {
+		tracer_interrupted = sig;
+		tracer_interrupted_by_tty = by_tty;
+	}
+	return r;
+}
+
+/* Whether an ending signal is to be passed on to the program we launched: not when the
+ * terminal sent it to the program's process group as well as to ours (Ctrl-C). */
+static bool to_pass_on(struct tracer *T, bool by_tty)
+{
+	return T->launched && !(by_tty && getpgid(T->pid) == getpgrp());
+}
+
+static void pass_on(struct tracer *T, int sig, bool by_tty)
+{
+	if (to_pass_on(T, by_tty))
+		kill(T->pid, sig);
+}
+
+/* Waits for the program we launched (and detached from) to end, passing on to it every
+ * ending signal the tracer gets meanwhile; its wait status, or -1. */
+static int wait_launched(struct tracer *T)
+{
+	for (;;) {
+		int st, sig;
+		bool by_tty;
+		if (wait_or_signal(T, T->pid, &st, &sig, &by_tty) == T->pid)
+			return st;
+		if (!sig)
+			return -1;
+		pass_on(T, sig, by_tty);
+	}
+}
+
+/* The end of the stream: the exit event, why the session ended and with what status. */
+static void emit_exit(struct tracer *T, const char *reason)
+{
+	struct event e = {.type = EV_EXIT, .tid = T->pid, .exit_reason = reason,
+			  .exit_code = T->exit_code, .exit_signal = T->exit_signal};
+	emit(T, &e);
+	flush_events(T);
+}
+
+/* Leaves a process still running: detached clean, and (launched) the ending signal passed
+ * on to it, as strace does; its status, when it was ours, is waited for. */
+static void leave_running(struct tracer *T)
+{
+	int sig = tracer_interrupted;
+	if (sig == SIGPIPE && T->out_errno == EPIPE)
+		sig = 0; /* raised by our own write to a closed pipe, not sent to us */
+	detach_all(T);
+	const char *why = sig ? strsignal(sig) : T->detach_why ? T->detach_why : "leaving";
+	note("%s: detached from pid %d after %llu watch hits, %llu events%s", why, (int)T->pid,
+	     (unsigned long long)T->nhits, (unsigned long long)T->nevents,
+	     sig && to_pass_on(T, tracer_interrupted_by_tty) ? "; the signal is passed on to it" : "");
+	T->exit_code = -1;
+	T->exit_signal = 0;
+	if (!T->launched)
+		return;
+	if (sig)
+		pass_on(T, sig, tracer_interrupted_by_tty);
+	flush_events(T);
+	stream_flush(T);
+	int st = wait_launched(T);
+	if (st != -1) {
+		T->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		T->exit_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	}
 }
 
 int tracer_run(struct tracer *T)
 {
+	T->t0_ns = now_ns();
+	if (T->opt.writer == &writer_json && T->out == stderr)
+		notes_into_stream = T;
 	if (T->opt.attach_pid)
 		attach(T, T->opt.attach_pid);
 	else
 		launch(T);
-	T->t0_ns = now_ns();
+	sigprocmask(SIG_BLOCK, &T->ending_signals, NULL);
 	T->dis = disasm_new(read_code, T);
 	char err[512];
 	T->dbg = dbg_open(T->pid, err, sizeof err);
@@ -817,25 +1041,22 @@ int tracer_run(struct tracer *T)
 		flush_events(T);
 	}
 	flush_events(T);
-	fflush(T->out);
+	const char *reason = T->exit_signal ? "killed" : "exited";
 	if (!T->done) {
-		if (tracer_interrupted)
-			note("%s: detaching from pid %d", strsignal(tracer_interrupted), (int)T->pid);
-		detach_all(T);
-		if (!T->launched)
-			return 0;
-		/* Our child runs on untraced: its exit status is still ours to pass on. */
-		int st;
-		if (wait_status(T->pid, &st, 0) < 0)
-			return 0;
-		T->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		T->exit_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-	} else {
-		struct event e = {.type = EV_EXIT, .tid = T->pid, .exit_code = T->exit_code,
-				  .exit_signal = T->exit_signal};
-		emit(T, &e);
-		flush_events(T);
-		fflush(T->out);
+		leave_running(T);
+		reason = "detached";
 	}
+	if (T->traps_status_lost || T->traps_spurious)
+		note("%llu debug traps came with an empty debug status: %llu were hits on the regions "
+		     "the instruction before them touched, %llu hit nothing and were dropped",
+		     (unsigned long long)(T->traps_status_lost + T->traps_spurious),
+		     (unsigned long long)T->traps_status_lost, (unsigned long long)T->traps_spurious);
+	emit_exit(T, reason);
+	if (stream_flush(T) && T->out != stderr && T->out != stdout && fclose(T->out) != 0)
+		stream_failed(T, errno);
+	if (T->out_errno)
+		return 1;
+	if (T->exit_code < 0 && !T->exit_signal)
+		return 0; /* detached from a process not ours */
 	return T->exit_signal ? 128 + T->exit_signal : T->exit_code;
 }

@@ -7,9 +7,12 @@
  *   while that thread (for bytes: the thread being handled) is ptrace-stopped.
  * - Every watch region has a shadow copy of its bytes, refreshed at each hit
  *   and at each arming, so an event's old value is what the region held.
- * - On every way out (exit, -n, SIGINT/SIGTERM/SIGHUP, setup error after attach) all
- *   registers of every live thread are cleared and every breakpoint byte is
- *   restored before the threads are detached.
+ * - On every way out (exit, -n, any catchable signal that would end the tracer, a setup
+ *   error after attach, output that cannot be written) all registers of every live
+ *   thread are cleared and every breakpoint byte is restored before the threads are
+ *   detached.
+ * - A JSON stream holds JSON Lines only: when it is standard error, diagnostics go into
+ *   it as note events; otherwise they are lines on standard error.
  */
 #ifndef MAPVIZ_TRACER_H
 #define MAPVIZ_TRACER_H
@@ -28,6 +31,7 @@
 #include "layout.h"
 #include "locate.h"
 #include "mem.h"
+#include "trap.h"
 #include "unwind.h"
 
 enum mode { MODE_SLOT, MODE_DELETE };
@@ -90,6 +94,7 @@ struct bp {
 };
 
 #define MAX_BPS 8
+#define BP_GONE_KEPT 32 /* removed breakpoint addresses remembered, for traps seen late */
 
 /* A delete of the key in progress (hardware or step mode). */
 struct delete_run {
@@ -117,6 +122,10 @@ struct tracer {
 	struct map_target target;
 	struct key key;
 	FILE *out;
+	const char *out_name;  /* the file as the error line names it */
+	int out_errno;         /* the first write error of out; then the session ends */
+	bool out_dirty;        /* events written to out since it was last flushed */
+	sigset_t ending_signals; /* the signals that ask for a clean detach */
 
 	struct thread *threads;
 	int nthreads, cap;
@@ -127,9 +136,16 @@ struct tracer {
 
 	struct bp bps[MAX_BPS];
 	int nbps;
+	uint64_t bp_gone[BP_GONE_KEPT]; /* a ring of removed breakpoint addresses */
+	unsigned nbp_gone;
+
+	/* Debug exceptions with an empty debug status (lost by the CPU or a hypervisor): hits
+	 * told by the instruction before the pc, and traps of ours that hit nothing. */
+	uint64_t traps_status_lost, traps_spurious;
 
 	uint64_t seq;
-	uint64_t nevents;
+	uint64_t nevents;  /* writes, reads and races, for -n */
+	uint64_t nhits;    /* watch hits taken */
 	uint64_t t0_ns;
 
 	/* slot mode */
@@ -151,16 +167,21 @@ struct tracer {
 	int nearly;
 
 	bool done;    /* tracee gone */
-	bool detach;  /* leave now (-n reached or signal) */
+	bool detach;  /* leave now (-n reached, exec, output lost; or a signal) */
+	const char *detach_why;
 	int exit_code, exit_signal;
 };
 
-/* The signal (SIGINT, SIGTERM, SIGHUP) that asks the tracer to detach, or 0. */
+/* The last signal (SIGINT, SIGTERM, SIGQUIT, ...) that asks the tracer to detach, or 0. */
 extern volatile sig_atomic_t tracer_interrupted;
+/* Whether it came from the terminal (sent by the kernel to the foreground process group). */
+extern volatile sig_atomic_t tracer_interrupted_by_tty;
 
 /* trace.c */
 uint64_t now_ns(void);
 void fatal_setup(struct tracer *T, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+/* A diagnostic: "mapviz-trace: ..." on standard error, or a note event when standard error
+ * carries the JSON stream. */
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct thread *thread_find(struct tracer *T, pid_t tid);
 int tracer_run(struct tracer *T);
@@ -184,8 +205,12 @@ bool read_code(void *ctx, uint64_t addr, void *buf, size_t len);
 
 /* events.c: building events */
 void emit(struct tracer *T, struct event *e);
-/* Writes the queued events. */
+/* Writes the queued events; a write error ends the session (out_errno, detach). */
 void flush_events(struct tracer *T);
+/* Flushes out to the file; false (and the session ends) when it cannot be written. */
+bool stream_flush(struct tracer *T);
+/* out could not be written (err: errno): the error line once, and the session ends. */
+void stream_failed(struct tracer *T, int err);
 /* Reports the write (or read) that hit region r of thread t: one event per field touched. */
 void report_region_hit(struct tracer *T, struct thread *t, const struct user_regs_struct *regs,
 		       struct region *r, const struct chainset *cs, uint64_t map);

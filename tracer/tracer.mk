@@ -1,6 +1,6 @@
 # tracer/: mapviz-trace, the hardware-watchpoint tracer.
 
-TRACER_PKGS   := libdw libxxhash capstone
+TRACER_PKGS   := libdw libxxhash capstone json-c
 # pkg-config runs when a recipe first needs its answer, never while make reads the
 # makefiles: `make demo` and `make test` install missing packages first (deps-test),
 # and nothing before that may complain about them. Each answer is computed once.

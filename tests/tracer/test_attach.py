@@ -1,4 +1,6 @@
 """-p: attach to a live process, and leave it running as if never traced."""
+import json
+import os
 import re
 import signal
 import subprocess
@@ -59,7 +61,10 @@ def test_max_events_on_attached_process(tmp_path):
     time.sleep(0.2)
     t = run_trace(tmp_path, ["-m", "shared", "-k", "42", "-n", "50", "-p", str(prog.pid)])
     assert t.rc == 0, t.stderr
-    assert len(t.events) == 51 and not t.of("exit")
+    counted = [e for e in t.events if e["type"] in ("write", "read", "race")]
+    assert len(counted) == 50, t.events  # moves are not counted
+    end = t.events[-1]
+    assert (end["type"], end["reason"], end["status"], end["signal"]) == ("exit", "detached", None, None)
     stdout, _ = prog.communicate(timeout=60)
     assert prog.returncode == 0 and "writes to key 42: 4000" in stdout
 
@@ -89,17 +94,70 @@ def test_map_given_by_address_uses_its_type_descriptor(tmp_path):
     assert prog.returncode == 0 and "deletes of 42: 600" in stdout
 
 
-def test_sigint_while_running_a_program_lets_it_finish(tmp_path):
-    """Under `mapviz-trace -- PROGRAM`, SIGINT to the tracer alone: it detaches, the program
-    runs on untraced, and its exit status is still the tracer's."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_while_running_a_program_is_passed_on(tmp_path, sig):
+    """Under `mapviz-trace -- PROGRAM`, SIGINT or SIGTERM to the tracer: it detaches clean and
+    passes the signal on to the program it started (as strace does); the program's end is the
+    tracer's exit status and the stream's last event."""
     out = tmp_path / "events.json"
     tracer = subprocess.Popen([str(TRACER), "--format", "json", "-o", str(out), "-m", "shared",
-                               "-k", "42", "--", str(EXAMPLES / "threads_demo"), "3", "1500", "300"],
+                               "-k", "42", "--", str(EXAMPLES / "threads_demo"), "3", "100000", "300"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_events(out, 20)
-    tracer.send_signal(signal.SIGINT)
+    tracer.send_signal(sig)
     stdout, err = tracer.communicate(timeout=60)
-    assert tracer.returncode == 0, err
-    assert "writes to key 42: 4500" in stdout
-    events = out.read_text().splitlines()
-    assert '"type":"exit"' not in events[-1]  # we left before it ended
+    assert tracer.returncode == 128 + sig, err  # killed by the signal passed on, not by SIGTRAP
+    assert "writes to key 42" not in stdout
+    assert f"{signal.strsignal(sig)}: detached from pid" in err, err
+    end = json.loads(out.read_text().splitlines()[-1])
+    assert (end["type"], end["reason"], end["signal"]) == ("exit", "detached", sig), end
+
+
+def test_second_signal_reaches_a_program_that_ignores_the_first(tmp_path):
+    """A launched program that survives the first signal passed on (it ignores SIGINT): a
+    second one to the tracer, while it waits for the program, is passed on too."""
+    out = tmp_path / "events.txt"
+    tracer = subprocess.Popen([str(TRACER), "-o", str(out), "-m", "m", "-k", "42", "--",
+                               str(FIXTURES / "hammer"), "4", str(int(signal.SIGINT))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    assert tracer.stdout.readline() == "ready\n"
+    wait_for_events(out, 5)
+    tracer.send_signal(signal.SIGINT)  # detaches; the program ignores it and runs on
+    time.sleep(0.5)
+    assert tracer.poll() is None
+    tracer.send_signal(signal.SIGTERM)  # passed on as well: ends it
+    _, err = tracer.communicate(timeout=60)
+    assert tracer.returncode == 128 + signal.SIGTERM, err
+    last = out.read_text().splitlines()[-1]
+    assert last.startswith("#") and "exit    detached from pid" in last, last
+    assert last.endswith("which then ended: killed by signal 15"), last
+
+
+def test_ctrl_c_reaches_a_launched_program_once(tmp_path):
+    """Ctrl-C on a terminal signals the tracer and the program it started alike (one process
+    group): the tracer detaches and does not pass on a second SIGINT of its own."""
+    import pty
+    out = tmp_path / "events.txt"
+    pid, master = pty.fork()
+    if pid == 0:
+        os.execv(str(TRACER), [str(TRACER), "-o", str(out), "-m", "m", "-k", "42", "--",
+                               str(FIXTURES / "interrupts")])
+    seen = b""
+    while b"ready" not in seen:
+        seen += os.read(master, 4096)
+    wait_for_events(out, 5)
+    os.write(master, b"\x03")  # the terminal's interrupt character
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: everything on it was read
+            break
+        if not chunk:
+            break
+        seen += chunk
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode(errors="replace")
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (status, text)
+    assert "interrupts 1\r\n" in text, text
+    assert "Interrupt: detached from pid" in text, text

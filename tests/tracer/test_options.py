@@ -1,10 +1,13 @@
 """What mapviz-trace(1) promises of its command line: every long option means what its short
-one does, and events go to standard error unless -o says otherwise."""
+one does, every option that takes an argument says so when it is given none, and events go to
+standard error unless -o says otherwise."""
 import json
 import os
 import re
 import subprocess
 import time
+
+import pytest
 
 from tracelib import EXAMPLES, FIXTURES, ROOT, TRACER, check_event, program_target
 
@@ -95,7 +98,6 @@ def test_events_go_to_standard_error_by_default():
     assert not events_of(proc.stdout) and "deleted 15 keys: len 85" in proc.stdout
 
 
-
 def test_long_pid_option(tmp_path):
     prog = subprocess.Popen([str(FIXTURES / "chain"), "loop", "300"], stdout=subprocess.PIPE, text=True)
     time.sleep(0.2)
@@ -105,6 +107,22 @@ def test_long_pid_option(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     events = events_of(out.read_text())
-    assert events[0]["type"] == "meta" and len(events) == 1 + 3
+    assert events[0]["type"] == "meta" and len(events) == 1 + 3 + 1 and events[-1]["type"] == "exit"
     stdout, _ = prog.communicate(timeout=60)
     assert prog.returncode == 0 and "deletes of 42: 300" in stdout
+
+
+TAKING_ARGUMENT = ["-m", "--map", "-k", "--key", "-e", "--events", "-o", "--output", "--format",
+                   "-n", "--max-events", "-p", "--pid"]
+
+
+@pytest.mark.parametrize("option", TAKING_ARGUMENT)
+def test_option_without_its_argument(option):
+    p = subprocess.run([str(TRACER), option], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr == f"mapviz-trace: option {option} needs an argument (try --help)\n"
+
+
+def test_grouped_short_option_without_its_argument():
+    p = subprocess.run([str(TRACER), "-rm"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and p.stderr == "mapviz-trace: option -m needs an argument (try --help)\n"

@@ -4,6 +4,7 @@ import os
 import pathlib
 import re
 import subprocess
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -71,7 +72,7 @@ def check_frame(f):
 def check_event(ev):
     """The schema of docs/tracer.md (the event stream): every key, with its type, per event type."""
     t = ev["type"]
-    assert t in {"meta", "write", "read", "move", "race", "exit"}, ev
+    assert t in {"meta", "write", "read", "move", "race", "exit", "note"}, ev
     if t == "meta":
         assert ev["version"] == 1 and isinstance(ev["pid"], int), ev
         assert isinstance(ev["map"], str) and isinstance(ev["key"], str), ev
@@ -118,7 +119,15 @@ def check_event(ev):
         if ev["to"] is not None:
             assert isinstance(ev["to"]["present"], bool), ev
     elif t == "exit":
-        assert (ev["status"] is None) != (ev["signal"] is None), ev
+        assert ev["reason"] in {"exited", "killed", "detached"}, ev
+        assert _is_int_or_none(ev["status"]) and _is_int_or_none(ev["signal"]), ev
+        assert ev["status"] is None or ev["signal"] is None, ev
+        if ev["reason"] == "exited":
+            assert ev["status"] is not None, ev
+        if ev["reason"] == "killed":
+            assert ev["signal"] is not None, ev
+    elif t == "note":
+        assert isinstance(ev["message"], str) and ev["message"], ev
 
 
 class Trace:
@@ -157,6 +166,7 @@ def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, n
             assert all(e["type"] != "meta" for e in events[1:])
             seqs = [e["seq"] for e in events[1:]]
             assert seqs == list(range(1, len(seqs) + 1))
+            assert events[-1]["type"] == "exit", events[-1]  # every stream ends with one
     return Trace(proc, events, data)
 
 
@@ -165,3 +175,63 @@ def program_target(program, env):
     out = subprocess.run([str(a) for a in program], capture_output=True, text=True, env=env,
                          timeout=60).stdout
     return re.search(r"^target (\d+)$", out, re.M).group(1)
+
+
+def tracer_pid(pid):
+    """The TracerPid line of /proc/PID/status: 0 when nothing traces the process."""
+    status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^TracerPid:\s+(\d+)$", status, re.M).group(1))
+
+
+class Hammer:
+    """The hammer fixture running: THREADS threads writing key 42 of map m until its standard
+    input is closed (finish), then exiting 0 on its own."""
+
+    def __init__(self, threads=4):
+        self.proc = subprocess.Popen([str(FIXTURES / "hammer"), str(threads)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline() == "ready\n"
+        self.pid = self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def finish(self, timeout=60):
+        """Tells it to stop; (exit status, its writes of key 42)."""
+        out, err = self.proc.communicate(input="", timeout=timeout)
+        m = re.search(r"^writes (\d+)$", out, re.M)
+        return self.proc.returncode, int(m.group(1)) if m else None, err
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Running:
+    """mapviz-trace started in the background; its standard error goes to a file."""
+
+    def __init__(self, tmp_path, args, stdout=subprocess.DEVNULL, stdin=None):
+        self.err_path = tmp_path / f"stderr{len(list(tmp_path.iterdir()))}"
+        with open(self.err_path, "w") as err:
+            self.proc = subprocess.Popen([str(TRACER)] + [str(a) for a in args], stdout=stdout,
+                                         stdin=stdin, stderr=err, text=True)
+
+    def err(self):
+        return self.err_path.read_text()
+
+    def wait_err(self, pattern, timeout=30):
+        """Waits until standard error has a line matching pattern (a regex)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if re.search(pattern, self.err(), re.M):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no {pattern!r} on standard error: {self.err()}")
+
+    def wait(self, timeout=60):
+        """Its exit status and standard error."""
+        self.proc.wait(timeout=timeout)
+        return self.proc.returncode, self.err()

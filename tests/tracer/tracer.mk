@@ -3,7 +3,9 @@
 TRACER_FIXTURES := $(BUILD)/tests/tracer/chain $(BUILD)/tests/tracer/dr7_test \
 	$(BUILD)/tests/tracer/chain_shared $(BUILD)/tests/tracer/chain_stripped \
 	$(BUILD)/tests/tracer/odd_cells $(BUILD)/tests/tracer/race $(BUILD)/tests/tracer/strings \
-	$(BUILD)/tests/tracer/values
+	$(BUILD)/tests/tracer/values \
+	$(BUILD)/tests/tracer/trap_test $(BUILD)/tests/tracer/own_traps $(BUILD)/tests/tracer/hammer \
+	$(BUILD)/tests/tracer/interrupts
 # (tracer/tracer.mk is read after this file: name the binary, not $(TRACER_BIN))
 TEST_TARGETS += $(TRACER_FIXTURES) $(BUILD)/bin/mapviz-trace $(EXAMPLES)
 
@@ -25,3 +27,8 @@ $(BUILD)/tests/tracer/chain_stripped: $(BUILD)/tests/tracer/chain
 $(BUILD)/tests/tracer/dr7_test: tests/tracer/fixtures/dr7_test.c tracer/arch_x86_64.c tracer/arch.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itracer $< tracer/arch_x86_64.c -o $@
+
+# Whose a SIGTRAP is (pure), tested without ptrace.
+$(BUILD)/tests/tracer/trap_test: tests/tracer/fixtures/trap_test.c tracer/trap.c tracer/trap.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itracer $< tracer/trap.c -o $@
