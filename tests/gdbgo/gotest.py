@@ -13,7 +13,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "gdb"))
 import gdbtest  # noqa: E402
 from gdbtest import ROOT  # noqa: E402
 
-BUILD = ROOT / "build" / "tests" / "gdbgo"
+BUILD = ROOT / "build" / "tests" / "go"   # tests/go/go.mk builds each fixture per release
 # Go 1.19 is always there (make test installs it); the others are tested when installed.
 RELEASES = ["1.19", "1.21", "1.22", "1.23"]
 

@@ -11,10 +11,10 @@ from gotruth import ROOT
 
 
 def _load_hash_go():
-    """gdb/mapviz_gdb/hash_go.py by its path: the package's __init__ needs
+    """gdb/mapviz_gdb/model/hash_go.py by its path: the package's __init__ needs
     GDB, the module itself does not."""
     spec = importlib.util.spec_from_file_location(
-        "hash_go", ROOT / "gdb" / "mapviz_gdb" / "hash_go.py")
+        "hash_go", ROOT / "gdb" / "mapviz_gdb" / "model" / "hash_go.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

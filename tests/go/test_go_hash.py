@@ -1,4 +1,4 @@
-"""Go's map hash, recomputed in Python (gdb/mapviz_gdb/hash_go.py) and in C
+"""Go's map hash, recomputed in Python (gdb/mapviz_gdb/model/hash_go.py) and in C
 (tracer/hash_go.c), held against the Go runtime's own placements.
 
 For every Go release built (1.19 always, those in MAPVIZ_GO too), the truth

@@ -26,7 +26,7 @@ import gdb
 from .. import memory
 from ..argsplit import split_top_level
 from ..errors import MapvizError, Unreadable
-from .. import hash_go
+from . import hash_go
 from .codec_c import quote
 from .view import CellCodec, Key
 

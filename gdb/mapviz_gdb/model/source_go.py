@@ -30,7 +30,7 @@ import gdb
 
 from .. import elf, memory
 from ..errors import MapvizError, Unreadable
-from .. import hash_go
+from . import hash_go
 from . import codec_go
 from .design_classic import DESIGN, ClassicConsts, ClassicHeader, ClassicLayout, decode_ints
 from .view import CannotHash, MapView
