@@ -20,6 +20,10 @@ class Unreadable(MapvizError):
         return f"<unreadable {self.addr:#x}>"
 
 
+# Words that keep their capital at the start of a message.
+PROPER_NAMES = ("Go ",)
+
+
 def one_line(exc):
     """The user-facing text of any exception, as one line."""
     text = str(exc).strip().splitlines()
@@ -27,7 +31,7 @@ def one_line(exc):
     text = text.rstrip(".")
     if isinstance(exc, (MapvizError, gdb.error)):
         # GDB's own messages start with a capital ("No symbol ..."); ours do not.
-        if text[:1].isupper() and not text[1:2].isupper():
+        if text[:1].isupper() and not text[1:2].isupper() and not text.startswith(PROPER_NAMES):
             text = text[0].lower() + text[1:]
         return "mapviz: " + text
     return f"mapviz: internal error: {type(exc).__name__}: {text}"

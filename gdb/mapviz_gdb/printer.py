@@ -102,12 +102,52 @@ def _is_go(objfile):
     return bool(objfile.filename) and elf.section_bytes(objfile.filename, ".go.buildinfo") is not None
 
 
+# Value kinds no printer of Go's runtime-gdb.py prints (it prints strings, slices, maps,
+# channels and interfaces): GDB asks every printer about every value it prints, each child
+# of a map included, and Go's matchers answer each with a regular expression and an
+# exception. Asked only about the other kinds, they print the same, 8x faster on a big map.
+_SCALARS = (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_FLT, gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_CHAR,
+            gdb.TYPE_CODE_ENUM)
+
+
+class ScalarsSkipped:
+    """A printer function of runtime-gdb.py, not asked about scalar values. Its name and its
+    enabled flag are the function's own (info/enable/disable pretty-printer see no change)."""
+
+    def __init__(self, function):
+        self.function = function
+
+    @property
+    def name(self):
+        return getattr(self.function, "name", self.function.__name__)
+
+    @property
+    def enabled(self):
+        return getattr(self.function, "enabled", True)
+
+    @enabled.setter
+    def enabled(self, value):
+        self.function.enabled = value
+
+    def __call__(self, value):
+        if value.type.code in _SCALARS:
+            return None
+        return self.function(value)
+
+
+def _is_runtime_gdb(printer):
+    """Whether printer is one of the matcher functions of Go's runtime-gdb.py."""
+    return "goobjfile" in getattr(printer, "__globals__", {})
+
+
 def put_first(objfile):
-    """Make mapviz's printer the first of a Go objfile's printers."""
+    """Make mapviz's printer the first of a Go objfile's printers (and Go's own printers
+    skip scalars, see ScalarsSkipped)."""
     if _printer is None or not objfile.is_valid() or not _is_go(objfile):
         return
-    printers = objfile.pretty_printers
-    printers[:] = [_printer] + [p for p in printers if getattr(p, "name", None) != "mapviz"]
+    printers = [p for p in objfile.pretty_printers if getattr(p, "name", None) != "mapviz"]
+    objfile.pretty_printers[:] = [_printer] + [ScalarsSkipped(p) if _is_runtime_gdb(p) else p
+                                               for p in printers]
 
 
 def on_new_objfile(event):

@@ -208,3 +208,17 @@ def test_read_truth_of_a_fresh_run(tmp_path):
     run_gdb([binary, tmp_path / "t"], ["print 1"])
     t = read_truth(tmp_path / "t")
     assert t["dels"].count == 2000 and t["grow"].growing and t["same"].growing
+
+
+SWISS = ["1.24", "1.25", "1.26"]
+
+
+@pytest.mark.parametrize("release", SWISS)
+def test_a_swiss_table_release_is_refused_in_one_line(release):
+    binary = go_binary(release, "gdbwatch")
+    out = run_gdb([binary], ["print main.counter", "mapviz show main.counter", "mapviz slot main.counter 42",
+                             "mapviz watch main.counter 42", "mapviz ls"])
+    message = f"mapviz: Go {release} maps (swiss tables) are not supported yet"
+    assert out[0] == f"$1 = <{message}>"
+    assert out[1:4] == [message] * 3
+    assert f"  main.counter: map[int64]int64  Go {release} maps (swiss tables) are not supported yet" in out[4]

@@ -10,6 +10,12 @@ commands take turns:
 at 30k entries live, then at 100k and 1M entries from core files (linear scaling:
 microseconds per entry should stay flat). Targets: print <= 1.5x floor, show <= 2x floor,
 unordered_map printer >= 4x slower than mapviz's print.
+
+Then a Go 1.19 program's 100k-entry map[int64]int64, live, in one GDB session where Go's own
+runtime-gdb.py is auto-loaded beside mapviz (best of 2 rounds, Go's printer being slow):
+  floor, print, show   as above (`print main.big`, `mapviz show main.big`)
+  runtime-gdb.py       `print main.big` with mapviz's printer disabled (Go's prints it then)
+Targets: print <= 1.5x floor, runtime-gdb.py >= 30x slower than mapviz's print.
 """
 import json
 import os
@@ -25,13 +31,15 @@ SESSION = pathlib.Path(__file__).resolve().parent / "session.py"
 MAPVIZ = ROOT / "gdb" / "mapviz.py"
 
 
-def gdb(args, commands, core=None, timeout=1800, repeat=5):
+def gdb(args, commands, core=None, timeout=1800, repeat=5, stop="break_here", iex=()):
     env = dict(os.environ, HMAP_SEED="1", BENCH_COMMANDS=json.dumps(commands), BENCH_REPEAT=str(repeat))
     ex = ["set pagination off", "set confirm off", f"source {MAPVIZ}"]
     if core is None:
-        ex += ["break break_here", "run"]
+        ex += [f"break {stop}", "run"]
     ex += [f"source {SESSION}"]
     argv = ["gdb", "-nx", "-batch"]   # auto-load stays on: libstdc++'s printers load that way
+    for e in iex:
+        argv += ["-iex", e]
     for e in ex:
         argv += ["-ex", e]
     argv += [str(args[0]), str(core)] if core else ["--args"] + [str(a) for a in args]
@@ -52,6 +60,22 @@ def make_core(n, directory):
 
 
 MAP_COMMANDS = {"floor": "print floor_pairs", "print": "print *big", "show": "mapviz show big"}
+GO_ENTRIES = 100_000
+GO_COMMANDS = {"floor": "print main.floor", "print": "print main.big", "show": "mapviz show main.big",
+               "runtime": ["disable pretty-printer global mapviz", "print main.big",
+                           "enable pretty-printer global mapviz"]}
+GO_RUNTIME = pathlib.Path("/usr/lib/go-1.19/src/runtime/runtime-gdb.py")
+
+
+def go_row():
+    """The Go case's figures, with runtime-gdb.py loaded (GDB checks the safe path resolved)."""
+    safe = {str(GO_RUNTIME.parent), str(GO_RUNTIME.resolve().parent)}
+    r = gdb([BUILD / "bigmap-go", GO_ENTRIES], GO_COMMANDS, repeat=2, stop="main.breakHere",
+            iex=[f"add-auto-load-safe-path {p}" for p in sorted(safe)])
+    for name in ("floor", "print", "runtime"):
+        if r[name]["entries"] != GO_ENTRIES:
+            sys.exit(f"bench: Go {name} printed {r[name]['entries']} entries of {GO_ENTRIES}")
+    return r
 
 
 def main():
@@ -87,6 +111,18 @@ def main():
             ok &= pr / fl <= 1.5 and sh / fl <= 2.0 and unordered["seconds"] / pr >= 4
     print(f"targets at 30k (print <= 1.5x floor, show <= 2x floor, unordered_map >= 4x print): "
           f"{'met' if ok else 'NOT met'}")
+
+    if not (BUILD / "bigmap-go").exists() or not GO_RUNTIME.exists():
+        print("Go 1.19 case skipped: no Go 1.19 (make bench builds bigmap-go with /usr/lib/go-1.19)")
+        return 0
+    g = go_row()
+    fl, pr, sh, rt = (g[k]["seconds"] for k in ("floor", "print", "show", "runtime"))
+    print(f"\nGo 1.19 map[int64]int64, {GO_ENTRIES} entries live, runtime-gdb.py loaded too:")
+    print(f"{'floor s':>8} {'print s':>8} {'show s':>8} {'runtime-gdb.py s':>16} | {'print/floor':>11} "
+          f"{'runtime-gdb.py/print':>20} | {'us/entry print':>14}")
+    print(f"{fl:8.3f} {pr:8.3f} {sh:8.3f} {rt:16.3f} | {pr / fl:10.2f}x {rt / pr:19.1f}x | {pr / GO_ENTRIES * 1e6:14.2f}")
+    go_ok = pr / fl <= 1.5 and rt / pr >= 30
+    print(f"Go targets (print <= 1.5x floor, runtime-gdb.py >= 30x print): {'met' if go_ok else 'NOT met'}")
     return 0
 
 

@@ -30,7 +30,8 @@ class FloorPrinter:
 
 def floor_lookup(value):
     t = value.type.strip_typedefs()
-    return FloorPrinter(value) if t.code == gdb.TYPE_CODE_STRUCT and t.tag == "floor_pairs" else None
+    floor = t.code == gdb.TYPE_CODE_STRUCT and t.tag in ("floor_pairs", "main.floor_pairs")   # C, Go
+    return FloorPrinter(value) if floor else None
 
 
 gdb.pretty_printers.append(floor_lookup)
@@ -41,13 +42,19 @@ gdb.execute("set mapviz max-buckets unlimited")
 
 def measure(commands):
     """Best of REPEAT wall-clock seconds per command, its output size and `[k] = v` count.
-    Commands take turns, round after round, so a busy machine slows all of them alike."""
+    Commands take turns, round after round, so a busy machine slows all of them alike.
+    A command may be a list: setup commands, the one timed, then commands that undo the setup."""
     results = {name: {"seconds": float("inf"), "bytes": 0, "entries": 0} for name in commands}
     for _ in range(REPEAT):
         for name, cmd in commands.items():
+            before, cmd, after = ([], cmd, []) if isinstance(cmd, str) else (cmd[:-2], cmd[-2], cmd[-1:])
+            for c in before:
+                gdb.execute(c, to_string=True)
             t0 = time.perf_counter()
             out = gdb.execute(cmd, to_string=True)
             took = time.perf_counter() - t0
+            for c in after:
+                gdb.execute(c, to_string=True)
             r = results[name]
             r["seconds"] = min(r["seconds"], took)
             r["bytes"], r["entries"] = len(out), out.count("] = ")
