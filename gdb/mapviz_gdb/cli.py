@@ -34,7 +34,9 @@ pointers (40 + 2); for a struct, a brace literal {1, -1} or {x = 1, y = -1}
 (members not given and padding are zero) or an expression of the key's type;
 for string keys, a quoted C literal "alice", or an expression yielding a
 char * or char array (its bytes up to the NUL), or a bare word that names
-nothing, taken as the string itself."""
+nothing, taken as the string itself. A Go map's key is written the same way
+in Go's terms: "alice" (or alice), {ID = 3, Name = "t3"} (also {ID: 3}),
+true, 1.5; an interface key as 42 or "bob" (dynamic type int or string)."""
 
 
 class HelpShown(Exception):
@@ -94,10 +96,11 @@ def file_completions(current, word):
 
 
 class MapvizPrefix(gdb.Command):
-    """Decode hmap maps (Go's map design in C) from memory, live or from a core.
+    """Decode hash maps from memory, live or from a core: hmap maps (Go's map design in C)
+and Go's own maps (Go 1.19 to 1.23).
 
 Every command reads memory only and never calls a function in the program.
-Keys and elems are shown by their C types, from the program's DWARF."""
+Keys and elems are shown by their types (C's or Go's), from the program's DWARF."""
 
     def __init__(self):
         super().__init__("mapviz", gdb.COMMAND_DATA, gdb.COMPLETE_COMMAND, True)

@@ -14,7 +14,7 @@ class Stats:
         self.states = collections.Counter()    # state name or "live" -> cells
         self.chain_lengths = collections.Counter()
         self.groups = 0                        # chains walked (their first groups)
-        self.overflows = 0                     # groups after the first of a chain
+        self.later_groups = 0                  # groups after the first of a chain
         self.markers = 0
         self.live_entries = 0                  # live cells that are map entries now
 
@@ -36,7 +36,7 @@ class ChainRenderer:
             self.stats.markers += 1
             return [f"{chain.label} " + self.style("marker", chain.end)] if self.render else []
         self.stats.groups += 1
-        self.stats.overflows += len(chain.groups) - 1
+        self.stats.later_groups += len(chain.groups) - 1
         self.stats.chain_lengths[len(chain.groups)] += 1
         for g in chain.groups:
             if self.render:

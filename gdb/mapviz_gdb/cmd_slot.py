@@ -21,15 +21,18 @@ def render_slot(view, key):
 class SlotCommand(MapvizCommand):
     NAME = "slot"
     SUMMARY = "Show where a key lives in a map, or where it would go."
-    PARSER = Parser("slot", "Where KEY lives in the map: its hash (XXH3-64 with the map's hash0, computed\n"
-                    "here, not in the program), tophash, bucket (and old bucket while growing),\n"
-                    "then its bucket, overflow depth, slot and the addresses of its tophash byte,\n"
-                    "key cell and elem cell; or, when absent, where an insert would put it.",
+    PARSER = Parser("slot", "Where KEY lives in the map: its hash (computed here, not in the program:\n"
+                    "XXH3-64 with hash0 for hmap maps, the Go runtime's own for Go maps), tophash,\n"
+                    "bucket (and old bucket while growing), then its bucket, overflow depth, slot\n"
+                    "and the addresses of its tophash byte, key cell and elem cell; or, when\n"
+                    "absent, where an insert would put it. A Go key whose hash cannot be\n"
+                    "recomputed (one holding an interface) is found by scanning.",
                     KEY_RULES + "\n"
                     "examples: mapviz slot counts 40 + 2\n"
                     "          mapviz slot (counts_map *) 0x555555559ea0 42\n"
                     "          mapviz slot points {x = 1, y = -1}\n"
-                    '          mapviz slot names "alice"')
+                    '          mapviz slot names "alice"\n'
+                    "          mapviz slot main.tags {ID = 3, Name = \"t3\"}")
     PARSER.add_map_argument()
     SHAPE = "expr rest"
     PARSER.add_argument("key", metavar="KEY", help="the key")

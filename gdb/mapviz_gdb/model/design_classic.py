@@ -616,7 +616,7 @@ class ClassicDesign:
         num, den = c.load_factor
         return [f"cells: {st['live']} live, {st['emptyOne']} emptyOne (tombstones), {st['emptyRest']} emptyRest, "
                 f"{st['evacuatedX'] + st['evacuatedY']} evacuatedX/Y, {st['evacuatedEmpty']} evacuatedEmpty "
-                f"in {stats.groups} buckets + {stats.overflows} overflow",
+                f"in {stats.groups} buckets + {stats.later_groups} overflow",
                 f"occupancy {occupancy:.1f}% of {cells} cells; load {h.count / (1 << h.B):.2f} per bucket "
                 f"(growth above {num / den:.2f})",
                 "chain lengths: " + ", ".join(f"{n} bucket{'s' if n > 1 else ''}: {k}"
