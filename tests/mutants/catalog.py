@@ -19,6 +19,7 @@ def mutant(name, what, edits, tests):
 GDB_SLOT = "tests/gdb/test_gdb_slot.py"
 GDB_SHOW = "tests/gdb/test_gdb_show.py"
 GDB_PRINT = "tests/gdb/test_gdb_print.py"
+GDB_GO = "tests/gdbgo/test_gdb_go_maps.py"
 SUMMARY = GDB_SHOW + "::test_bucket_limit_and_summary_options"
 TRACER_DELETE = "tests/tracer/test_delete.py"
 TRACER_SLOT = "tests/tracer/test_slot.py"
@@ -89,6 +90,20 @@ MUTANTS = [
     mutant("cycle-not-marked", "an overflow chain that loops back ends without a <cycle> marker",
            [("gdb/mapviz_gdb/model/design_classic.py", 'return out, f"<cycle: overflow {ovf:#x} already in chain>"',
              "return out, None")], ["tests/gdb/test_gdb_fuzz.py"]),
+
+    # --- the GDB extension on Go maps ---
+    mutant("go-hash-without-aes", "Go keys hashed with the fallback hash though the runtime uses aeshash",
+           [("gdb/mapviz_gdb/model/source_go.py", 'use_aes = _symbol_bytes("runtime.useAeshash", 1)[0] != 0',
+             "use_aes = False")],
+           [GDB_GO + "::test_slot_finds_every_key_where_the_program_says"]),
+    mutant("go-indirect-elem-read-as-direct", "a Go elem over 128 bytes is decoded from its cell, not its pointee",
+           [("gdb/mapviz_gdb/model/source_go.py", "    return st.target().strip_typedefs().sizeof > max_size",
+             "    return False")],
+           [GDB_GO + "::test_show_of_string_struct_pointer_and_indirect_maps"]),
+    mutant("go-printer-after-runtime-gdb", "with runtime-gdb.py loaded, `print m` is Go's printer's",
+           [("gdb/mapviz_gdb/printer.py", "objfile.pretty_printers[:] = [_printer] + [",
+             "objfile.pretty_printers[:] = [")],
+           ["tests/gdbgo/test_gdb_go_runtime_gdb.py"]),
 
     # --- mapviz-trace ---
     mutant("tracer-lines-plus-7", "every source line the tracer reports is 7 lines late",

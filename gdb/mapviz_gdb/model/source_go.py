@@ -171,24 +171,24 @@ class GoSource:
     # ---- recognizing (cheap) ----
 
     @staticmethod
-    def header_type(value):
-        """('classic', hash<K,V>) or ('swiss', the header struct) for a Go map value, else None."""
-        t = value.type.strip_typedefs()
-        if t.code != gdb.TYPE_CODE_PTR:
+    def header_of_type(t):
+        """('classic', hash<K,V>) or ('swiss', its header struct) for a Go map type (a pointer
+        to the header: map[K]V), else None."""
+        st = t.strip_typedefs()
+        if st.code != gdb.TYPE_CODE_PTR:
             return None
-        target = t.target().strip_typedefs()
+        target = st.target().strip_typedefs()
         if target.code != gdb.TYPE_CODE_STRUCT:
             return None
         name = target.name or ""
         if name.startswith("hash<") and name.endswith(">"):
             return "classic", target
-        if name.startswith("internal/runtime/maps.") or (str(value.type).startswith("map[")
-                                                         and name.startswith("map<")):
+        if name.startswith("internal/runtime/maps.") or (name.startswith("map<") and str(t).startswith("map[")):
             return "swiss", target
         return None
 
     def recognize(self, value):
-        return self.header_type(value)
+        return self.header_of_type(value.type)
 
     # ---- the program ----
 
@@ -225,7 +225,7 @@ class GoSource:
     # ---- a map ----
 
     def map_view(self, value):
-        found = self.header_type(value)
+        found = self.header_of_type(value.type)
         if not found:
             raise MapvizError(f"not a Go map: {value.type}")
         design_name, htype = found
@@ -242,17 +242,14 @@ class GoSource:
         values = decode_ints(memory.read(addr, htype.sizeof), fields, ClassicHeader.FIELDS)
         header = ClassicHeader(addr, values, c, fields["buckets"][0])
         seeds = []   # read on the first hash: a map shown without hashing needs no seeds
-        key_type = None
 
         def hasher(hash_input):
-            nonlocal key_type
             if not seeds:
                 seeds.append(read_seeds(release))
-            if key_type is None:
-                key_type = mt.key_codec.hash_type()
             image, read_string = hash_input
             try:
-                return hash_go.hash_memory(seeds[0], key_type, image, read_string, header.hash0)
+                return hash_go.hash_memory(seeds[0], mt.key_codec.hash_type(), image, read_string,
+                                           header.hash0)
             except hash_go.GoHashError as e:
                 raise CannotHash(str(e)) from None
 
@@ -314,11 +311,7 @@ class GoSource:
             sym = memory.variable_symbol(name)
             if sym is None:
                 continue
-            try:
-                found = self.header_type(sym.value()) if gdb.selected_inferior().pid else \
-                    self._header_of_type(sym.type)
-            except gdb.error:
-                found = self._header_of_type(sym.type)
+            found = self.header_of_type(sym.type)
             if not found:
                 continue
             variables.append((name, str(sym.type), sym))
@@ -339,19 +332,6 @@ class GoSource:
                          f"({lay.elem_type.sizeof} bytes{', indirect' if lay.indirect_elem else ''}), "
                          f"bucket {lay.bucket_size} bytes  [{version}]")
         return lines, variables
-
-    @staticmethod
-    def _header_of_type(t):
-        st = t.strip_typedefs()
-        if st.code != gdb.TYPE_CODE_PTR:
-            return None
-        target = st.target().strip_typedefs()
-        name = target.name or ""
-        if name.startswith("hash<"):
-            return "classic", target
-        if str(t).startswith("map["):
-            return "swiss", target
-        return None
 
     def _is_go_program(self):
         path = gdb.current_progspace().filename
