@@ -55,4 +55,4 @@ def test_missing_packages_are_one_line(no_packages_env, tmp_path):
     assert run.returncode != 0
     complaints = [line for line in run.stdout.splitlines() if any(a in line for a in ALARMS)]
     assert len(complaints) == 1, complaints
-    assert "mapviz: pkg-config finds no libdw libxxhash capstone (make deps installs them)" in complaints[0]
+    assert "mapviz: pkg-config finds no libdw libxxhash capstone json-c (make deps installs them)" in complaints[0]

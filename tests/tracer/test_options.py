@@ -61,7 +61,8 @@ def test_long_options_mean_the_short_ones(tmp_path):
                          ["--map", "counts", "--key", "42", "--events", "delete", "--stack", "--max-events", "4",
                           "--output", "OUT", "--format=json"], prog)
     assert events[0]["mode"] == "delete" and events[0]["key"] == "42"
-    writes = events[1:]
+    writes, end = events[1:-1], events[-1]
+    assert end["type"] == "exit" and end["reason"] == "detached"
     assert len(writes) == 4 and all(e["stack"] for e in writes)        # -n 4, -s
     assert [e["field"] for e in writes] == ["flags", "elem", "tophash", "count"]
 
