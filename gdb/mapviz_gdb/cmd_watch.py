@@ -28,7 +28,6 @@ triggers, and it does not report a write that leaves the value unchanged;
 mapviz-trace reports those too.
 """
 import bisect
-import contextlib
 
 import gdb
 
@@ -56,17 +55,6 @@ def registers_needed(addr, length):
     return n
 
 
-@contextlib.contextmanager
-def c_language():
-    """GDB parses expressions in C meanwhile (a watchpoint keeps the language it was made in)."""
-    before = gdb.parameter("language")
-    gdb.execute("set language c", to_string=True)
-    try:
-        yield
-    finally:
-        gdb.execute(f"set language {before}", to_string=True)
-
-
 class Region:
     def __init__(self, field, addr, length):
         self.field = field
@@ -91,7 +79,7 @@ class FieldWatchpoint(gdb.Breakpoint):
     def __init__(self, session, region):
         ctype = _UNSIGNED.get(region.length)
         spec = f"*({ctype} *) {region.addr:#x}" if ctype else f"*(char (*)[{region.length}]) {region.addr:#x}"
-        with c_language():   # the spec is C, whatever the program's language (Go)
+        with memory.c_language():   # the spec is C, whatever the program's language (Go)
             super().__init__(spec, gdb.BP_WATCHPOINT, gdb.WP_WRITE, internal=True)
         self.silent = True
         self.session = session

@@ -1,4 +1,7 @@
-"""Bulk reads of the inferior's (or the core's) memory, as bytes."""
+"""Bulk reads of the inferior's (or the core's) memory, as bytes; C types and expressions
+whatever the program's language."""
+import contextlib
+
 import gdb
 
 from .errors import MapvizError, Unreadable
@@ -56,3 +59,26 @@ def variable_symbol(name):
     except gdb.error:
         return None
     return sym if sym is not None and sym.is_variable else None
+
+
+@contextlib.contextmanager
+def c_language():
+    """GDB parses expressions in C meanwhile (a watchpoint keeps the language it was made in)."""
+    before = gdb.parameter("language")
+    gdb.execute("set language c", to_string=True)
+    try:
+        yield
+    finally:
+        gdb.execute(f"set language {before}", to_string=True)
+
+
+_c_types = {}
+
+
+def c_type(name):
+    """A C type by name (char, unsigned long), also in a Go program."""
+    t = _c_types.get(name)
+    if t is None:
+        with c_language():
+            t = _c_types[name] = gdb.lookup_type(name)
+    return t

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "gdb"))
 import gdbtest  # noqa: E402
-from gdbtest import ROOT  # noqa: E402
+from gdbtest import MAPVIZ, ROOT, gdb_env  # noqa: E402, F401 (for the Go tests)
 
 BUILD = ROOT / "build" / "tests" / "go"   # tests/go/go.mk builds each fixture per release
 # Go 1.19 is always there (make test installs it); the others are tested when installed.

@@ -127,6 +127,10 @@ class GoCodec(CellCodec):
             return n if self.kind == "int" else gdb.Value(bool(n))
         if self.kind == "float":
             return struct.unpack("<f" if self.size == 4 else "<d", raw)[0]
+        if self.kind == "string" and 0 < memory.u64(raw, 8) <= memory.MAX_STRING:
+            # A lazy string of C chars: GDB reads and quotes it, front ends see a string.
+            data = gdb.Value(memory.u64(raw)).cast(memory.c_type("char").pointer())
+            return data.lazy_string(length=memory.u64(raw, 8))
         return format_value(self.type, raw)
 
     # ---- hashing and comparing ----
