@@ -629,8 +629,8 @@ class ClassicDesign:
         c = view.layout.consts
         h, lay = view.header, view.layout
         problems = header_problems(view)
-        if problems:
-            return Position(" ".join(problems), False, marker=None, would_go=None)
+        if problems:   # no walk: the header says why (would_go None: nothing to say of an insert)
+            return Position(" ".join(problems), False, place_text=" ".join(problems))
         try:
             hash_ = view.hash_key(key)
         except Exception as e:
