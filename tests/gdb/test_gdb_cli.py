@@ -4,7 +4,7 @@ literals; unknown subcommands; notes that do not stop a script; max-buckets 0; f
 completion for dot's FILE."""
 import re
 
-from gdbtest import ROOT, fixture_path, run_gdb
+from gdbtest import MAPVIZ, ROOT, fixture_path, run_gdb
 
 CAST = "(u64s_map *) (unsigned long) u64s"   # a map expression with spaces
 
@@ -112,3 +112,16 @@ def test_help_states_the_rules(maps_run):
     assert "EXPR -- FILE" in out[2]
     assert "0 or unlimited" in out[3]
     assert (ROOT / "gdb" / "README.md").read_text().count("EXPR -- KEY") >= 1
+
+
+def test_sourcing_again_runs_the_new_code_everywhere(maps_run):
+    """After `source mapviz.py` again, the model's sources are those of the reloaded modules
+    (each module reloaded after those it imports), and the commands still work."""
+    check = ("python import mapviz_gdb.model as m; "
+             "print(m.SOURCES == (m.source_hmap.SOURCE, m.source_go.SOURCE), "
+             "m.source_hmap.DESIGN is m.design_classic.DESIGN, m.source_hmap.MapView is m.view.MapView)")
+    out = maps_run([f"source {MAPVIZ}", check, "print u64s->h.count"])
+    assert out[1] == "True True True"
+    key = maps_run.truth["u64s"].entries[0].key
+    out = maps_run([f"source {MAPVIZ}", f"mapviz slot u64s {key}"])
+    assert out[1].splitlines()[1].startswith("found: ")
