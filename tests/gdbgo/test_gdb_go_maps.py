@@ -121,7 +121,8 @@ def test_slot_of_string_struct_float_and_interface_keys(go_run):
                   "mapviz slot main.points {X = 3, Y: -3}", 'mapviz slot main.tags {ID = 3, Name = "t3"}',
                   'mapviz slot main.tags {3, "t4"}', "mapviz slot main.floats 1.5", "mapviz slot main.floats -0.0",
                   "mapviz slot main.ifaces 42", 'mapviz slot main.ifaces "bob"', "mapviz slot main.ifaces 43",
-                  "mapviz slot main.points 7"])
+                  "mapviz slot main.points 7", "mapviz slot main.arrays {-3, 4}", "mapviz slot main.arrays {4, -3}",
+                  "print main.arrays"])
     found = [o.splitlines()[1] if len(o.splitlines()) > 1 else o for o in out]
     assert found[0].endswith(", elem 1") and found[0].startswith("found: ")
     assert found[1].endswith(", elem -1") and found[1].startswith("found: ")
@@ -140,6 +141,9 @@ def test_slot_of_string_struct_float_and_interface_keys(go_run):
     assert out[12].splitlines()[1:] == ["absent", "would go: cannot say where an insert would put it "
                                                   "without the key's hash"]
     assert out[13].startswith('mapviz: key "7" does not parse as main.point')
+    assert out[14].startswith("key {-3, 4}: hash 0x") and found[14].endswith(', elem "minus three four"')
+    assert found[15] == "absent"
+    assert printed_map(out[16])[2] == {"{1, 2}": '"one two"', "{-3, 4}": '"minus three four"', "{0, 0}": '"zeros"'}
 
 
 def test_show_of_string_struct_pointer_and_indirect_maps(go_run):
