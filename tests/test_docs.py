@@ -39,3 +39,12 @@ def test_nothing_cites_a_design_document_outside_the_tree():
               if f.exists() and f.suffix in (".md", ".c", ".h", ".py", ".mk", ".sh", ".1", "")
               and f.is_file() and re.search(r"DESIGN(\.md| section)", f.read_text(errors="replace"))]
     assert citing == []
+
+
+def test_no_tracked_file_is_output_left_behind():
+    """The tree holds sources and documents: no file a test or a run wrote by mistake (a trace
+    sent to a file named '-', a core) may be committed."""
+    big = [(str(f.relative_to(ROOT)), f.stat().st_size) for f in tracked_files()
+           if f.exists() and f.stat().st_size > 512 * 1024]
+    assert big == []
+    assert not [f for f in tracked_files() if f.name in ("-", "core") or f.suffix == ".core"]
