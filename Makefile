@@ -46,6 +46,7 @@ deps-test:
 	@scripts/ensure-go $(MAPVIZ_GO)
 deps-bench:
 	@scripts/ensure-deps $(DEBS_BENCH)
+	@scripts/ensure-go delve
 
 test: deps-test
 	$(MAKE) all $(TEST_TARGETS)
