@@ -134,8 +134,11 @@ def main():
     if version is None:
         print("Delve case skipped: no dlv (make bench installs it with scripts/ensure-go delve)")
     else:
-        dl = delve_print(BUILD / "bigmap-go", [GO_ENTRIES], "main.breakHere", "main.big", GO_ENTRIES,
-                         check=lambda k, v: 0 <= k < GO_ENTRIES and v == 3 * k)
+        try:
+            dl = delve_print(BUILD / "bigmap-go", [GO_ENTRIES], "main.breakHere", "main.big", GO_ENTRIES,
+                             check=lambda k, v: 0 <= k < GO_ENTRIES and v == 3 * k)
+        except RuntimeError as exc:
+            sys.exit(f"bench: {exc}")
         print(f"Delve {version} print s {dl:.3f} | Delve/print {dl / pr:.2f}x | us/entry Delve {dl / GO_ENTRIES * 1e6:.2f}")
         go_ok &= dl / pr >= 2
     print(f"Go targets (print <= 1.5x floor, runtime-gdb.py >= 30x print"
