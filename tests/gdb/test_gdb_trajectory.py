@@ -112,6 +112,16 @@ def test_program_ending_before_the_delete_leaves_nothing_behind():
     assert "hmap_delete" not in out[1] and '"replay"' in out[2] and " off" in out[3], out
 
 
+def test_interrupted_wait_leaves_nothing_behind_and_can_begin_again():
+    """A SIGINT stops the program while the command waits for the delete (as Ctrl-C does)."""
+    prog = [str(fixture_path("trajectory")), "interrupt"]
+    out = run_gdb(prog, ["mapviz trajectory chain target", "maint info breakpoints", "show scheduler-locking",
+                         "mapviz trajectory chain target"], seed=SEED)
+    assert "SIGINT" in out[0] and out[0].endswith("trajectory: the program stopped before a delete of key 5"), out[0]
+    assert "hmap_delete" not in out[1] and '"replay"' in out[2], out[1:3]
+    assert re.search(r"^#3 delete  bucket 0 overflow 0 slot 0  tophash 0x[0-9a-f]{2} -> 0x01 emptyOne ", out[3], re.M), out[3]
+
+
 def test_step_bound_says_so_and_leaves_nothing_behind():
     prog = [str(fixture_path("trajectory")), "walk"]
     out = run_gdb(prog, ["mapviz trajectory --max-steps 40 chain target", "maint info breakpoints",

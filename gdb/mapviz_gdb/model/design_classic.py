@@ -556,6 +556,15 @@ class ClassicDesign:
     def state_text(self, view, state):
         return view.layout.consts.tophash_text(state)
 
+    def state_legend(self, view):
+        """[(state name, what marks it)] of every state the design names, live first, then
+        the slot states in the order of their values (each name a key of STATE_STYLES and
+        DOT_FILL)."""
+        c = view.layout.consts
+        states = sorted((v, k) for k, v in c.states.items() if k != "minTopHash")
+        return [("live", f"tophash >= {c.min_top_hash:#04x} (minTopHash)")] + [
+            (name, f"tophash {value:#04x}") for value, name in states]
+
     # ---- enumerating ----
 
     def group_count(self, view):
