@@ -46,6 +46,27 @@ class DeleteEntry(gdb.Breakpoint):
             return False
 
 
+class Resumed(gdb.Breakpoint):
+    """Where the followed code resumes after a thread switch: stops (silently) when the
+    context register holds the followed context (another goroutine passes through)."""
+
+    def __init__(self, addr, register, context):
+        super().__init__(f"*{addr:#x}", internal=True, temporary=False)
+        self.silent = True
+        self.register = register
+        self.context = context
+        self.reached = False
+
+    def stop(self):
+        try:
+            if int(gdb.newest_frame().read_register(self.register)) & ((1 << 64) - 1) != self.context:
+                return False
+        except gdb.error:
+            return False
+        self.reached = True
+        return True
+
+
 def function_address(name):
     """The entry address of a function of the program, or None."""
     for lookup in (gdb.lookup_global_symbol, gdb.lookup_static_symbol):
@@ -167,6 +188,7 @@ class Trajectory(FollowedKey):
         snapshot = {}   # block address -> (Block, bytes)
         self._add_blocks(snapshot)
         inf = gdb.selected_inferior()
+        switches = {a: f for f in self.source.THREAD_SWITCHES if (a := function_address(f)) is not None}
         for steps in range(self.max_steps):
             frame = gdb.newest_frame()
             pc = frame.pc()
@@ -177,10 +199,41 @@ class Trajectory(FollowedKey):
             self._compare(snapshot, pc, text, written)
             self._add_blocks(snapshot)
             now = gdb.newest_frame()
+            switch = switches.get(now.pc())
+            if switch is not None:
+                # The operation may go on on another thread: follow it there.
+                moved = self._follow_switch(now, switch)
+                if moved is None:
+                    return f"the program stopped elsewhere while the delete waited in {switch}"
+                thread, delta = moved
+                entry_sp += delta
+                gdb.write(f"trajectory: through {switch}: the delete goes on on thread {thread.num}"
+                          + (f", its stack moved by {delta:+#x}" if delta else "") + "\n")
+                now = gdb.newest_frame()
             if now.pc() == ret and int(now.read_register("sp")) > entry_sp:
                 return None
         return (f"the delete did not return within {self.max_steps} instructions "
                 f"(stopped there; mapviz trajectory --max-steps N for more)")
+
+    def _follow_switch(self, frame, _function):
+        """At the entry of one of the source's THREAD_SWITCHES (a call after which the running
+        code may resume on another thread, at its return address: Go's morestack, when the
+        goroutine is preempted or its stack grows): lets every thread run until the same
+        context (source.CONTEXT_REGISTER: Go's g) reaches that address. (thread, how far the
+        stack moved) or None when the program stopped for something else."""
+        sp = int(frame.read_register("sp"))
+        resume = memory.u64(memory.read(sp, 8))
+        context = int(frame.read_register(self.source.CONTEXT_REGISTER))
+        bp = Resumed(resume, self.source.CONTEXT_REGISTER, context)
+        try:
+            gdb.execute("continue", to_string=True)
+        finally:
+            if bp.is_valid():
+                bp.delete()
+        if not bp.reached:
+            return None
+        now = int(gdb.newest_frame().read_register("sp"))
+        return gdb.selected_thread(), now - (sp + 8)
 
     def _add_blocks(self, snapshot):
         try:

@@ -163,6 +163,13 @@ class GoSource:
                     "runtime.mapdelete_fast32": DeleteCall("rbx", ("value", "rcx")),
                     "runtime.mapdelete_fast64": DeleteCall("rbx", ("value", "rcx")),
                     "runtime.mapdelete_faststr": DeleteCall("rbx", ("string", "rcx", "rdi"))}
+    # Calls after which the goroutine may resume on another thread, at the call's return
+    # address: a function's prologue calls morestack when its stack must grow or the goroutine
+    # is asked to yield (then the scheduler runs on this thread, and the goroutine resumes
+    # wherever it is scheduled next, its stack possibly moved); asyncPreempt is where a
+    # preemption signal makes it yield. R14 holds the goroutine (g) in Go code (register ABI).
+    THREAD_SWITCHES = ("runtime.morestack_noctxt", "runtime.morestack", "runtime.asyncPreempt")
+    CONTEXT_REGISTER = "r14"
     # The operation each runtime function is part of, in mapviz-trace's words (a name
     # stands for its variants too: mapassign_fast64, mapaccess2_faststr; see view.op_of).
     OP_NAMES = {"runtime.mapassign": "assign", "runtime.mapdelete": "delete",

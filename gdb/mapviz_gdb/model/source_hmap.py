@@ -73,6 +73,10 @@ class HmapSource:
     # C ABI's first two argument registers (the key-shape variants are inlined into it or
     # called from it, so its entry sees every delete).
     DELETE_CALLS = {"hmap_delete": DeleteCall("rdi", ("pointer", "rsi"))}
+    # Calls after which an operation may resume on another thread (none: a C call stays on
+    # its thread), and the register naming the code's context across threads.
+    THREAD_SWITCHES = ()
+    CONTEXT_REGISTER = None
     # The operation each map function is part of, in mapviz-trace's words.
     OP_NAMES = {"hmap_assign": "assign", "hmap_delete": "delete", "evacuate": "evacuate",
                 "growWork": "evacuate", "hashGrow": "evacuate", "hmap_clear": "clear",
