@@ -28,11 +28,11 @@ def gdb_writes(text):
     return out
 
 
-def traced_writes(program, key, tmp_path):
+def traced_writes(program, key, tmp_path, map_name="chain"):
     """The same tuples from mapviz-trace -e delete --step's JSON Lines, decoded as GDB shows them."""
     events_file = tmp_path / "events.jsonl"
     out = subprocess.run(["setarch", "x86_64", "-R", str(TRACER), "--format", "json", "-o", str(events_file),
-                          "-m", "chain", "-k", str(key), "-e", "delete", "--step", "--"] + program,
+                          "-m", map_name, "-k", str(key), "-e", "delete", "--step", "--"] + program,
                          capture_output=True, text=True, env=gdb_env(SEED), cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     events = [json.loads(l) for l in events_file.read_text().splitlines()]
@@ -45,8 +45,9 @@ def traced_writes(program, key, tmp_path):
             return f"{n:#04x}" + (f" {states[n]}" if n in states else "")
         if field == "flags":
             return "|".join(k for k, bit in sorted(meta["flags"].items(), key=lambda kv: kv[1]) if n & bit) or "none"
-        if field in ("count", "B", "noverflow", "nevacuate") or field in ("key", "elem") and size == 8:
-            return str(n)
+        typed = field in ("key", "elem") and size == meta[f"{field}size"] and "*" not in meta[f"{field}_type"]
+        if field in ("count", "B", "noverflow", "nevacuate") or typed:
+            return str(n)   # a number; a string key's pointer is shown in hex
         return f"{n:#x}"
 
     rows = []
@@ -98,6 +99,17 @@ def test_trajectory_is_mapviz_trace_step_list(case, tmp_path):
         ops = [w[0] for w in mine]
         assert "evacuate" in ops and ops[-1] == "delete", out[0]
         assert any(w[1].startswith("old bucket 5") and w[4].endswith(("evacuatedX", "evacuatedY")) for w in mine)
+
+
+def test_string_keys_matched_by_content(tmp_path):
+    """A string map: the program deletes "bob" through another pointer to equal bytes; the key
+    cell (a pointer) is cleared before the elem, as mapviz-trace --step sees it."""
+    prog = [str(fixture_path("trajectory")), "strings"]
+    out = run_gdb(prog, ['mapviz trajectory names "bob"', "maint info breakpoints"], seed=SEED)
+    mine = gdb_writes(out[0])
+    assert mine == traced_writes(prog, "bob", tmp_path, "names"), out[0]
+    assert [(w[2], w[4]) for w in mine][1:4] == [("key", "0x0"), ("elem", "0"), ("tophash", "0x01 emptyOne")], mine
+    assert "hmap_delete" not in out[1]
 
 
 def test_only_the_keys_delete_is_followed():

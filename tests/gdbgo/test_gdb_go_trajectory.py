@@ -18,6 +18,11 @@ def test_go_delete_trajectory(release):
     assert head and "absent" in out[3], out[3]
     top, bucket = head.groups()
     lines = [l for l in out[0].splitlines() if re.match(r"#\d+ ", l) and not l.startswith("#0 ")]
+    # When the key's cell ends its chain's live cells (the map's seed decides), the delete
+    # then walks back marking emptyRest: those writes come between the tophash's and count's.
+    rest = [l for l in lines[3:-2] if re.search(r"  tophash 0x01 emptyOne -> 0x00 emptyRest  ", l)]
+    assert all(re.match(rf"#\d+ delete  bucket {bucket} overflow \d+ slot \d  ", l) for l in rest), rest
+    lines = lines[:3] + lines[3 + len(rest):]
     want = [("map", "flags none -> hashWriting"), ("", "elem 307 -> 0"),
             ("", f"tophash {top} -> 0x01 emptyOne"), ("map", "count 2001 -> 2000"),
             ("map", "flags hashWriting -> none")]
@@ -60,7 +65,7 @@ def test_each_delete_entry_point_and_its_key_argument(release):
         assert (rows[0][1], rows[0][2]) == ("map", "flags none -> hashWriting"), rows[0]
         assert (rows[-2][1], rows[-2][2]) == ("map", "count 20 -> 19"), rows[-2]
         assert (rows[-1][1], rows[-1][2]) == ("map", "flags hashWriting -> none"), rows[-1]
-        cell = [r for r in rows[1:-2]]
+        cell = [r for r in rows[1:-2] if r[2] != "tophash 0x01 emptyOne -> 0x00 emptyRest"]   # see above
         assert cell[-1][2] == f"tophash {top} -> 0x01 emptyOne", cell
         assert re.fullmatch(rf"bucket {bucket} overflow \d+ slot \d", cell[-1][1]), cell[-1]
         # Before it, the key's cells are cleared (a string key's pointer too), all in its slot.
