@@ -13,6 +13,11 @@ bytes the instruction names as written (so a write of an unchanged value is one)
 every field whose bytes changed, one line per field, with the instruction's own pc,
 function and line.
 
+Code may leave its thread inside the delete: a Go function's prologue calls morestack,
+and the goroutine resumes, maybe on another thread and on a moved stack, at that call's
+return address (source.THREAD_SWITCHES). There every thread runs until the same context
+(source.CONTEXT_REGISTER, Go's g) reaches that address, and stepping goes on from there.
+
 Whatever happens (the program stops elsewhere, exits, Ctrl-C, an error), the breakpoints
 are deleted and scheduler-locking is set back before the command returns.
 """
@@ -142,6 +147,7 @@ class Trajectory(FollowedKey):
         self.breakpoints = []
         self.hit = None   # (DeleteEntry, sp, return address) of the delete to follow
         self.writes = []
+        self.steps = 0    # instructions single-stepped
 
     def arm(self):
         view = self.pin()
@@ -194,6 +200,7 @@ class Trajectory(FollowedKey):
             pc = frame.pc()
             text, written = insn.written_range(frame, _read_code)
             gdb.execute("stepi", to_string=True)
+            self.steps = steps + 1
             if inf.pid == 0 or not thread.is_valid():
                 return f"the program ended inside the delete, after {steps + 1} instructions"
             self._compare(snapshot, pc, text, written)
@@ -389,6 +396,6 @@ class TrajectoryCommand(MapvizCommand):
             t.disarm()
         if ended:
             raise MapvizError(f"trajectory: {ended} ({len(t.writes)} writes shown)")
-        gdb.write(f"trajectory: {len(t.writes)} writes; the delete returned\n")
+        gdb.write(f"trajectory: {len(t.writes)} writes in {t.steps} instructions; the delete returned\n")
         gdb.execute("frame 0")
         return None
