@@ -2,12 +2,14 @@
 --step oracle on the same program (both without address-space randomization, so pcs and
 addresses agree)."""
 import json
+import os
 import re
+import signal
 import subprocess
 
 import pytest
 
-from gdbtest import BUILD, ROOT, fixture_path, gdb_env, run_gdb
+from gdbtest import BUILD, MAPVIZ, ROOT, fixture_path, gdb_env, run_gdb
 
 TRACER = BUILD / "bin" / "mapviz-trace"
 SEED = 7
@@ -132,6 +134,29 @@ def test_interrupted_wait_leaves_nothing_behind_and_can_begin_again():
     assert "SIGINT" in out[0] and out[0].endswith("trajectory: the program stopped before a delete of key 5"), out[0]
     assert "hmap_delete" not in out[1] and '"replay"' in out[2], out[1:3]
     assert re.search(r"^#3 delete  bucket 0 overflow 0 slot 0  tophash 0x[0-9a-f]{2} -> 0x01 emptyOne ", out[3], re.M), out[3]
+
+
+def test_ctrl_c_while_stepping_leaves_nothing_behind():
+    """A SIGINT to GDB (Ctrl-C) while it steps: the delete of "grow" evacuates first, some 4500
+    instructions (seconds), and GDB is interrupted at its fifth write."""
+    args = ["gdb", "-nx", "-batch", "-iex", "set auto-load python-scripts off", "-ex", f"source {MAPVIZ}",
+            "-ex", "break break_here", "-ex", "run", "-ex", "mapviz trajectory chain target",
+            "-ex", "echo @@AFTER\\n", "-ex", "maint info breakpoints", "-ex", "show scheduler-locking",
+            "-ex", "show suppress-cli-notifications", "--args", str(fixture_path("trajectory")), "grow"]
+    gdb = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=gdb_env(SEED), cwd=ROOT,
+                           text=True, bufsize=1)
+    seen = []
+    for line in gdb.stdout:
+        seen.append(line)
+        if line.startswith("#5 "):
+            os.kill(gdb.pid, signal.SIGINT)
+            break
+    rest = gdb.stdout.read()
+    assert gdb.wait(timeout=120) == 0
+    before, after = rest.split("@@AFTER\n")
+    assert "mapviz: interrupted" in before.splitlines() and "the delete returned" not in before, "".join(seen) + rest
+    assert "Traceback" not in rest and "hmap_delete" not in after, after
+    assert '"replay"' in after and "notifications is off" in after, after
 
 
 def test_step_bound_says_so_and_leaves_nothing_behind():
