@@ -18,7 +18,7 @@ LDLIBS   += -pthread
 # Debian packages each goal needs; scripts/ensure-deps installs what is
 # missing (as root) or prints the apt-get line.
 DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libxxhash-dev libcapstone-dev libjson-c-dev
-DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-pytest graphviz clang libclang-rt-14-dev golang-1.19-go
+DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-capstone python3-pytest graphviz clang libclang-rt-14-dev golang-1.19-go
 DEBS_BENCH := $(DEBS_TEST) g++
 
 # Go releases the Go tests run on, besides 1.19 (from DEBS_TEST); each one is

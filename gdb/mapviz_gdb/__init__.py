@@ -7,10 +7,12 @@ per command family, printer, cli/argsplit (command lines), params, style, elf.
 import gdb
 
 from . import cli, model, params, printer
-from . import cmd_dot, cmd_ls, cmd_show, cmd_slot, cmd_watch
+from . import cmd_dot, cmd_ls, cmd_replay, cmd_show, cmd_slot, cmd_trajectory, cmd_watch
 
 COMMANDS = (cmd_show.ShowCommand, cmd_slot.SlotCommand, cmd_watch.WatchCommand,
-            cmd_watch.UnwatchCommand, cmd_ls.LsCommand, cmd_dot.DotCommand)
+            cmd_watch.UnwatchCommand, cmd_trajectory.TrajectoryCommand, cmd_replay.ReplayCommand,
+            cmd_ls.LsCommand,
+            cmd_dot.DotCommand)
 
 
 def _forget_caches(_event=None):

@@ -11,10 +11,24 @@ def _e(text):
     return html.escape(str(text), quote=True)
 
 
+# The color of a group's title row and of its column headers (not a state's: those are the
+# design's DOT_FILL).
+TITLE_FILL = "gray80"
+HEADER_FILL = "gray95"
+
+
+def _columns(view):
+    """The column headers of a group's table: slot, the state byte's name, key, elem."""
+    return ("slot", view.design.STATE_FIELD, "key", "elem")
+
+
 def _group_node(view, group, node_id):
-    """One group as an HTML-like table: a title row, then slot | state | key | elem."""
+    """One group as an HTML-like table: a title row, the column headers, then
+    slot | state | key | elem per cell."""
     fill = view.design.DOT_FILL
-    rows = [f'<tr><td colspan="4" bgcolor="gray80">{_e(group.title)} {group.addr:#x}</td></tr>']
+    heads = "".join(f'<td bgcolor="{HEADER_FILL}"><i>{_e(c)}</i></td>' for c in _columns(view))
+    rows = [f'<tr><td colspan="4" bgcolor="{TITLE_FILL}">{_e(group.title)} {group.addr:#x}</td></tr>',
+            f"<tr>{heads}</tr>"]
     for cell in group.cells:
         name = cell.state_name
         key = view.key_codec.text(cell.key_cell) if cell.kind != "empty" else ""
@@ -25,6 +39,16 @@ def _group_node(view, group, node_id):
     return f'  {node_id} [label=<{table}>];'
 
 
+def _legend_node(view):
+    """The legend: every state the design names, in its fill, with what marks it."""
+    fill = view.design.DOT_FILL
+    rows = [f'<tr><td colspan="2" bgcolor="{TITLE_FILL}">{_e(view.design.STATE_FIELD)} states</td></tr>']
+    rows += [f'<tr><td bgcolor="{fill[name]}">{_e(name)}</td><td>{_e(what)}</td></tr>'
+             for name, what in view.design.state_legend(view)]
+    table = '<table border="0" cellborder="1" cellspacing="0">' + "".join(rows) + "</table>"
+    return f"  legend [label=<{table}>];"
+
+
 def render_dot(view, limit):
     design = view.design
     lines = [f"digraph {_graph_name(view)} {{", "  rankdir=LR;",
@@ -33,6 +57,8 @@ def render_dot(view, limit):
     problems = design.header_problems(view)
     head += problems
     lines.append("  header [shape=box, label=\"" + "\\l".join(_e(x).replace('"', '\\"') for x in head) + "\\l\"];")
+    lines.append(_legend_node(view))
+    lines.append("  { rank=same; header; legend; }")
     n = None if problems else design.group_count(view)
     if n is not None:
         indices = range(n) if limit is None else range(min(n, limit))

@@ -31,8 +31,9 @@ import bisect
 
 import gdb
 
-from . import memory, model
+from . import memory
 from .cli import KEY_RULES, MapvizCommand, Parser
+from .follow import FollowedKey, require_live_process
 from .errors import MapvizError, Unreadable, one_line
 
 # x86-64 has four debug registers; each watches an aligned 1, 2, 4 or 8 bytes.
@@ -145,13 +146,12 @@ class HeaderWritten(gdb.Breakpoint):
         return True
 
 
-class WatchSession:
+class WatchSession(FollowedKey):
     """The watch on one key of one map."""
 
     def __init__(self, number, expr, key_text):
+        super().__init__(expr, key_text)
         self.number = number
-        self.expr = expr
-        self.key_text = key_text
         self.watchpoints = []
         self.endings = []
         self.seq = 0
@@ -166,22 +166,8 @@ class WatchSession:
         except Unreadable:
             return None
 
-    # ---- the map, pinned at the address the expression had when the watch began ----
-
-    def view(self):
-        return self.source.map_view(self.pinned)
-
     def arm(self):
-        try:
-            value = gdb.parse_and_eval(self.expr)
-        except gdb.error as e:
-            raise MapvizError(str(e))
-        view = model.map_view_of_value(value)
-        self.source = view.source
-        self.design = view.design
-        self.map_addr = view.addr
-        self.pinned = self.source.pinned(value, view.addr)
-        self.key = view.key_codec.parse_key(view, self.key_text)
+        view = self.pin()
         self.growth = Region(*self.design.growth_region(view))
         place = self.locate(view)
         if place.cells is None:
@@ -454,11 +440,7 @@ class WatchCommand(MapvizCommand):
 
     def run(self, args):
         global _session, _next_number
-        inf = gdb.selected_inferior()
-        if inf.pid == 0 or not inf.threads() or gdb.selected_thread() is None:
-            raise MapvizError("watch needs a live process")
-        if _is_core():
-            raise MapvizError("watch needs a live process, not a core file")
+        require_live_process("watch")
         if _session is not None:
             s = _session
             raise MapvizError(f"watch {s.number} (key {s.key.text} of {s.expr}) is active: one watch at a "
@@ -486,9 +468,3 @@ class UnwatchCommand(MapvizCommand):
         n = len(s.watchpoints)
         s.disarm()
         return f"watch {s.number} removed ({n} watchpoints)"
-
-
-def _is_core():
-    """Whether the current inferior is a core file (GDB 11+ names its connection)."""
-    conn = getattr(gdb.selected_inferior(), "connection", None)
-    return conn is not None and conn.type == "core"

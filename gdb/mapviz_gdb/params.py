@@ -1,4 +1,5 @@
-"""`set mapviz color on|off|auto` and `set mapviz max-buckets N|unlimited`."""
+"""`set mapviz color on|off|auto`, `set mapviz max-buckets N|unlimited` and
+`set mapviz render-program PATH`."""
 import os
 
 import gdb
@@ -20,6 +21,7 @@ class ShowMapviz(gdb.Command):
     def invoke(self, arg, from_tty):
         gdb.execute("show mapviz color", from_tty)
         gdb.execute("show mapviz max-buckets", from_tty)
+        gdb.execute("show mapviz render-program", from_tty)
 
 
 class ColorParameter(gdb.Parameter):
@@ -60,7 +62,42 @@ class MaxBucketsParameter(gdb.Parameter):
         return ""
 
 
+# The render program's default: build/bin/mapviz-render of the tree this extension is in.
+TREE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_RENDER = os.path.join(TREE, "build", "bin", "mapviz-render")
+
+
+class RenderProgramParameter(gdb.Parameter):
+    """The program mapviz replay --svg runs to draw a recording (mapviz-trace's SVG writer,
+invoked as PROGRAM FILE.jsonl -o OUT.svg); by default build/bin/mapviz-render of the
+mapviz tree this extension belongs to."""
+
+    set_doc = "Set the program mapviz replay --svg draws with."
+    show_doc = "Show the program mapviz replay --svg draws with."
+
+    def __init__(self):
+        super().__init__("mapviz render-program", gdb.COMMAND_DATA, gdb.PARAM_OPTIONAL_FILENAME)
+        self.value = DEFAULT_RENDER
+
+    def get_show_string(self, svalue):
+        return f"mapviz replay --svg draws with {svalue or DEFAULT_RENDER}"
+
+    def get_set_string(self):
+        return ""
+
+
 _params = {}
+
+
+def render_program():
+    p = _params.get("render_program")
+    return os.path.expanduser(p.value) if p is not None and p.value else DEFAULT_RENDER
+
+
+def shown_path(path):
+    """A path as messages show it: relative to the mapviz tree when inside it."""
+    full = os.path.abspath(path)
+    return os.path.relpath(full, TREE) if full.startswith(TREE + os.sep) else path
 
 
 def color_enabled():
@@ -94,7 +131,8 @@ def register():
     # Keep the user's settings when the extension is sourced again (the module is new
     # then); read them before the prefix commands are made again, which drops them.
     old = {}
-    for key, name in (("color", "mapviz color"), ("max_buckets", "mapviz max-buckets")):
+    for key, name in (("color", "mapviz color"), ("max_buckets", "mapviz max-buckets"),
+                      ("render_program", "mapviz render-program")):
         try:
             old[key] = gdb.parameter(name)
         except (gdb.error, RuntimeError):
@@ -103,5 +141,6 @@ def register():
     ShowMapviz()
     _params["color"] = ColorParameter()
     _params["max_buckets"] = MaxBucketsParameter()
+    _params["render_program"] = RenderProgramParameter()
     for key, value in old.items():
         _params[key].value = value

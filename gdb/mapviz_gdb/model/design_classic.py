@@ -230,6 +230,28 @@ def live_entries(ref):
         i += 1
 
 
+class Block:
+    """A stretch of a map's memory: the header (place None) or one bucket (place: its
+    group, overflow depth and table; slot None)."""
+    __slots__ = ("addr", "length", "place")
+
+    def __init__(self, addr, length, place):
+        self.addr = addr
+        self.length = length
+        self.place = place
+
+
+class FieldAt:
+    """The field a byte belongs to: its name, where it starts, its size, its cell's place."""
+    __slots__ = ("field", "start", "size", "place")
+
+    def __init__(self, field, start, size, place):
+        self.field = field
+        self.start = start
+        self.size = size
+        self.place = place
+
+
 class Location:
     """Where a key lives, or where a lookup for it ended."""
 
@@ -455,10 +477,12 @@ class ClassicHeader(Header):
 
     FIELDS = ("count", "flags", "B", "noverflow", "hash0", "buckets", "oldbuckets", "nevacuate")
 
-    def __init__(self, addr, fields, c, buckets_offset):
+    def __init__(self, addr, fields, c, spans, size):
         super().__init__(addr, fields)
         self.consts = c
-        self.buckets_offset = buckets_offset   # where growth writes the new array's address
+        self.spans = {name: spans[name] for name in self.FIELDS}   # name -> (offset, size)
+        self.size = size                                           # the header's bytes
+        self.buckets_offset = spans["buckets"][0]   # where growth writes the new array's address
 
     def growing(self):
         return self.oldbuckets != 0
@@ -531,6 +555,15 @@ class ClassicDesign:
 
     def state_text(self, view, state):
         return view.layout.consts.tophash_text(state)
+
+    def state_legend(self, view):
+        """[(state name, what marks it)] of every state the design names, live first, then
+        the slot states in the order of their values (each name a key of STATE_STYLES and
+        DOT_FILL)."""
+        c = view.layout.consts
+        states = sorted((v, k) for k, v in c.states.items() if k != "minTopHash")
+        return [("live", f"tophash >= {c.min_top_hash:#04x} (minTopHash)")] + [
+            (name, f"tophash {value:#04x}") for value, name in states]
 
     # ---- enumerating ----
 
@@ -726,6 +759,77 @@ class ClassicDesign:
         codec = view.key_codec if field == "key" else view.elem_codec
         cell_size = lay.key_cell if field == "key" else lay.elem_cell
         return codec.text(raw) if len(raw) == cell_size and not codec.is_string else f"{n:#x}"
+
+    # ---- a delete's trajectory: the bytes it can write, named ----
+
+    def trajectory_blocks(self, view, key):
+        """[Block] of what a write of key's operation can touch: the header, and every
+        bucket of the key's chains (its old chain first while growing, as the lookup
+        sees them now). The caller asks again after each write: chains change."""
+        h = view.header
+        blocks = [Block(h.addr, h.size, None)]
+        if header_problems(view):
+            return blocks
+        try:
+            hash_ = view.hash_key(key)
+        except Exception:
+            return blocks   # without the hash no chain can be named: the header only
+        new, old = arrays(view)
+        for array, B, in_old in ((old, h.old_B() if old else 0, True), (new, h.B, False)):
+            if array is None:
+                continue
+            index = hash_ & bucket_mask(B)
+            try:
+                buckets, _ = chain(array, array.bucket(index))
+            except Unreadable:
+                continue
+            blocks += [Block(b.addr, view.layout.bucket_size, Place(index, b.depth, None, in_old))
+                       for b in buckets]
+        return blocks
+
+    def field_at(self, view, block, addr):
+        """The FieldAt of addr in block (a header field or a bucket's cell), or None
+        for bytes no field names (padding, header fields the design does not name)."""
+        off = addr - block.addr
+        if block.place is None:
+            for name, (start, size) in view.header.spans.items():
+                if start <= off < start + size:
+                    return FieldAt(name, block.addr + start, size, None)
+            return None
+        lay = view.layout
+        p = block.place
+        cnt = lay.consts.bucket_cnt
+        for name, first, cell in (("tophash", lay.tophash_offset, 1), ("key", lay.keys_offset, lay.key_cell),
+                                  ("elem", lay.elems_offset, lay.elem_cell)):
+            if first <= off < first + cnt * cell:
+                slot = (off - first) // cell
+                return FieldAt(name, block.addr + first + slot * cell, cell,
+                               Place(p.group, p.probe, slot, p.old))
+        if lay.overflow_offset <= off < lay.overflow_offset + 8:
+            return FieldAt("overflow", block.addr + lay.overflow_offset, 8, p)
+        return None
+
+    def place_text(self, place):
+        """'bucket 0 overflow 3 slot 5', 'old bucket 2 overflow 0', or 'map' (the header)."""
+        if place is None:
+            return "map"
+        text = f"{'old bucket' if place.old else 'bucket'} {place.group} overflow {place.probe}"
+        return text if place.slot is None else f"{text} slot {place.slot}"
+
+    def decode_write(self, view, field, raw, whole):
+        """A written value by its field: state names, flag names, counts in decimal,
+        keys and elems by their types when the whole cell was written, else hex."""
+        n = int.from_bytes(raw, "little")
+        c = view.layout.consts
+        if field == "tophash":
+            return c.tophash_text(n)
+        if field == "flags":
+            return c.flags_text(n)
+        if field in ("count", "B", "noverflow", "nevacuate"):
+            return str(n)
+        if field in ("key", "elem") and whole:
+            return self.decode_field(view, field, raw)
+        return f"{n:#x}"
 
     def still_the_keys(self, view, cells, key):
         """Whether cells (where a lookup no longer finds key) still hold it half written:

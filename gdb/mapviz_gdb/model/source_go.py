@@ -33,7 +33,7 @@ from ..errors import MapvizError, Unreadable
 from . import hash_go
 from . import codec_go
 from .design_classic import DESIGN, ClassicConsts, ClassicHeader, ClassicLayout, decode_ints
-from .view import CannotHash, MapView
+from .view import CannotHash, DeleteCall, MapView
 
 CLASSIC = ((1, 19), (1, 23))   # the releases whose maps have the classic design, as tested
 SWISS_FROM = (1, 24)
@@ -156,6 +156,26 @@ class GoSource:
         "evacuate", "evacuate_fast32", "evacuate_fast64", "evacuate_faststr", "growWork", "growWork_fast32",
         "growWork_fast64", "growWork_faststr", "hashGrow", "mapclear", "makemap", "makemap_small"))
     HEADER_WRITERS = ("runtime.hashGrow",)
+    # The delete operation, by entry point, under Go's register ABI (amd64): RAX the maptype,
+    # RBX the hmap, then the key: mapdelete takes a pointer to it, the 32- and 64-bit
+    # variants the key itself, mapdelete_faststr a string (pointer in RCX, length in RDI).
+    DELETE_CALLS = {"runtime.mapdelete": DeleteCall("rbx", ("pointer", "rcx")),
+                    "runtime.mapdelete_fast32": DeleteCall("rbx", ("value", "rcx")),
+                    "runtime.mapdelete_fast64": DeleteCall("rbx", ("value", "rcx")),
+                    "runtime.mapdelete_faststr": DeleteCall("rbx", ("string", "rcx", "rdi"))}
+    # Calls after which the goroutine may resume on another thread, at the call's return
+    # address: a function's prologue calls morestack when its stack must grow or the goroutine
+    # is asked to yield (then the scheduler runs on this thread, and the goroutine resumes
+    # wherever it is scheduled next, its stack possibly moved); asyncPreempt is where a
+    # preemption signal makes it yield. R14 holds the goroutine (g) in Go code (register ABI).
+    THREAD_SWITCHES = ("runtime.morestack_noctxt", "runtime.morestack", "runtime.asyncPreempt")
+    CONTEXT_REGISTER = "r14"
+    # The operation each runtime function is part of, in mapviz-trace's words (a name
+    # stands for its variants too: mapassign_fast64, mapaccess2_faststr; see view.op_of).
+    OP_NAMES = {"runtime.mapassign": "assign", "runtime.mapdelete": "delete",
+                "runtime.evacuate": "evacuate", "runtime.growWork": "evacuate",
+                "runtime.hashGrow": "evacuate", "runtime.mapclear": "clear", "runtime.makemap": "new",
+                "runtime.mapaccess": "access", "runtime.mapiternext": "iterate"}
     ENDINGS = {}   # the collector frees a map; no function ends one the watch could stop at
 
     def __init__(self):
@@ -240,7 +260,7 @@ class GoSource:
         c = mt.layout.consts
         fields = {f.name: (f.bitpos // 8, f.type.sizeof) for f in htype.fields() if f.name}
         values = decode_ints(memory.read(addr, htype.sizeof), fields, ClassicHeader.FIELDS)
-        header = ClassicHeader(addr, values, c, fields["buckets"][0])
+        header = ClassicHeader(addr, values, c, fields, htype.sizeof)
         seeds = []   # read on the first hash: a map shown without hashing needs no seeds
 
         def hasher(hash_input):

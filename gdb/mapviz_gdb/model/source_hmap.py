@@ -14,7 +14,7 @@ from .. import elf, memory
 from ..errors import MapvizError, Unreadable
 from . import codec_c, hash_xxh3
 from .design_classic import DESIGN, ClassicConsts, ClassicHeader, ClassicLayout, decode_ints
-from .view import MapView
+from .view import DeleteCall, MapView
 
 ENUM_PREFIX = "hmap_"
 
@@ -69,6 +69,19 @@ class HmapSource:
                   "hmap_make", "hmap_free")
     # Functions that write several header fields around `buckets` (read the header after them).
     HEADER_WRITERS = ("hashGrow",)
+    # The delete operation, by entry point: hmap_delete(struct hmap *h, const void *key), the
+    # C ABI's first two argument registers (the key-shape variants are inlined into it or
+    # called from it, so its entry sees every delete).
+    DELETE_CALLS = {"hmap_delete": DeleteCall("rdi", ("pointer", "rsi"))}
+    # Calls after which an operation may resume on another thread (none: a C call stays on
+    # its thread), and the register naming the code's context across threads.
+    THREAD_SWITCHES = ()
+    CONTEXT_REGISTER = None
+    # The operation each map function is part of, in mapviz-trace's words.
+    OP_NAMES = {"hmap_assign": "assign", "hmap_delete": "delete", "evacuate": "evacuate",
+                "growWork": "evacuate", "hashGrow": "evacuate", "hmap_clear": "clear",
+                "hmap_make": "new", "hmap_free": "free", "hmap_access": "access",
+                "hmap_iternext": "iterate"}
     # Functions after which a map no longer owns its cells: {function: (what happened, argument)}.
     ENDINGS = {"hmap_clear": ("cleared", "h"), "hmap_free": ("freed", "h")}
 
@@ -142,7 +155,7 @@ class HmapSource:
         htype = gdb.lookup_type("struct hmap")
         fields = struct_fields(htype)
         values = decode_ints(memory.read(addr, htype.sizeof), fields, ClassicHeader.FIELDS + ("type",))
-        return ClassicHeader(addr, values, consts(), fields["buckets"][0])
+        return ClassicHeader(addr, values, consts(), fields, htype.sizeof)
 
     def map_type(self, descriptor_addr, bucket_type):
         """The HmapType for a map whose type field is descriptor_addr. The descriptor is

@@ -141,6 +141,44 @@ class Key:
         self.reason = reason   # why hash_input is None
 
 
+class DeleteCall:
+    """How a delete entry point holds its arguments at its first instruction: the register
+    with the map's address, and the key, as one of
+      ("pointer", REG)        REG points to the key's value
+      ("value", REG)          REG holds the key's bytes (a key of at most 8 bytes)
+      ("string", PTR, LEN)    a Go string key: its data pointer and length
+    (a source's data: the C ABI for hmap, Go's register ABI for Go)."""
+
+    def __init__(self, map_register, key):
+        self.map_register = map_register
+        self.key = key
+
+    def key_cell(self, view, register):
+        """The bytes a key cell holding the argument key would have (register(name) -> int),
+        for the key codec to compare; Unreadable when the key's memory is not there."""
+        kind, regs = self.key[0], [register(r) for r in self.key[1:]]
+        size = view.layout.key_cell
+        if kind == "pointer":
+            if view.key_codec.indirect:   # such a cell holds a pointer to the value itself
+                return regs[0].to_bytes(8, "little")
+            return memory.read(regs[0], size)
+        raw = b"".join(r.to_bytes(8, "little") for r in regs)
+        return raw[:size]
+
+
+def op_of(source, function):
+    """The map operation (source.OP_NAMES's words) function belongs to, or None: its own
+    name's, or that of the name it varies (mapdelete_fast64, mapaccess2, hmap_assign.cold)."""
+    if not function:
+        return None
+    names = source.OP_NAMES
+    if function in names:
+        return names[function]
+    best = max((n for n in names if function.startswith(n) and function[len(n)] in "_.0123456789"),
+               key=len, default=None)
+    return names[best] if best else None
+
+
 class CannotHash(Exception):
     """The map's hash cannot be recomputed for this key (a present key is found by scanning)."""
 
