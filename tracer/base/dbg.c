@@ -166,6 +166,28 @@ static uint64_t cfi_range_start(Dwfl_Module *mod, uint64_t pc)
 	return 0;
 }
 
+static Dwarf_Addr d_bias(Dwfl_Module *mod)
+{
+	Dwarf_Addr bias = 0;
+	dwfl_module_getdwarf(mod, &bias);
+	return bias;
+}
+
+/* The compilation unit of mod whose ranges hold pc, found by walking the units. */
+static bool unit_of_pc(Dwfl_Module *mod, uint64_t pc, Dwarf_Die *out)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dw && dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		if (dwarf_offdie(dw, off + hsize, out) && dwarf_haspc(out, pc - bias) == 1)
+			return true;
+		off = next;
+	}
+	return false;
+}
+
 const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 {
 	struct symcache_entry *e = &d->cache[(pc ^ (pc >> 12)) & (SYMCACHE_SIZE - 1)];
@@ -195,6 +217,19 @@ const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 		e->info.func_start = cfi_range_start(mod, pc);
 	}
 	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
+	if (!line) {
+		/* No .debug_aranges (Go writes none): the unit whose ranges hold pc. */
+		Dwarf_Die cu;
+		Dwarf_Line *l = unit_of_pc(mod, pc, &cu) ? dwarf_getsrc_die(&cu, pc - d_bias(mod)) : NULL;
+		int lineno = 0;
+		const char *file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
+		if (file && dwarf_lineno(l, &lineno) == 0) {
+			Dwarf_Attribute a;
+			e->info.file = relative_file(dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a)),
+						     file);
+			e->info.line = lineno;
+		}
+	}
 	if (line) {
 		int lineno = 0;
 		const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
@@ -361,6 +396,27 @@ struct var_search {
 	bool found;
 };
 
+/*
+ * The address a DW_OP_addr location holds. Go writes the location as a DW_FORM_block1 (DWARF
+ * 2 style), which dwarf_getlocation refuses in a DWARF 4 unit: that block is read as it is.
+ */
+static bool static_address(Dwarf_Attribute *loc, uint64_t *addr)
+{
+	Dwarf_Op *ops;
+	size_t nops;
+	Dwarf_Block b;
+	if (dwarf_getlocation(loc, &ops, &nops) == 0) {
+		if (nops != 1 || ops[0].atom != DW_OP_addr)
+			return false;
+		*addr = ops[0].number;
+		return true;
+	}
+	if (dwarf_formblock(loc, &b) != 0 || b.length != 9 || b.data[0] != DW_OP_addr)
+		return false;
+	memcpy(addr, b.data + 1, 8); /* x86-64: an 8-byte little-endian address */
+	return true;
+}
+
 static bool visit_variable(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
 {
 	struct var_search *s = arg;
@@ -370,15 +426,13 @@ static bool visit_variable(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
 	if (!nm || strcmp(nm, s->name) != 0)
 		return false;
 	Dwarf_Attribute attr;
-	Dwarf_Op *ops;
-	size_t nops;
-	if (!dwarf_attr(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &nops) != 0 ||
-	    nops != 1 || ops[0].atom != DW_OP_addr)
+	uint64_t addr;
+	if (!dwarf_attr(die, DW_AT_location, &attr) || !static_address(&attr, &addr))
 		return false; /* a declaration, or not a static address */
 	Dwarf_Attribute ta;
 	if (!dwarf_attr_integrate(die, DW_AT_type, &ta) || !dwarf_formref_die(&ta, &s->type))
 		return false;
-	s->addr = ops[0].number + bias;
+	s->addr = addr + bias;
 	s->found = true;
 	return true;
 }
@@ -478,6 +532,30 @@ bool dbg_enumerator(struct dbg *d, const char *name, int64_t *value)
 {
 	struct enumerator_search s = {.name = name};
 	walk_dies(d, visit_enumerator, &s);
+	if (s.found)
+		*value = s.value;
+	return s.found;
+}
+
+static bool visit_constant(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
+{
+	(void)bias;
+	struct enumerator_search *s = arg;
+	const char *nm;
+	Dwarf_Attribute a;
+	Dwarf_Sword v;
+	if (dwarf_tag(die) != DW_TAG_constant || !(nm = dwarf_diename(die)) || strcmp(nm, s->name) != 0 ||
+	    !dwarf_attr(die, DW_AT_const_value, &a) || dwarf_formsdata(&a, &v) != 0)
+		return false;
+	s->value = v;
+	s->found = true;
+	return true;
+}
+
+bool dbg_constant(struct dbg *d, const char *name, int64_t *value)
+{
+	struct enumerator_search s = {.name = name};
+	walk_dies(d, visit_constant, &s);
 	if (s.found)
 		*value = s.value;
 	return s.found;

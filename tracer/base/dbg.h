@@ -62,6 +62,8 @@ int dbg_enum(struct dbg *d, const char *name, struct enum_value *out, int max);
 /* The value of an enumerator of any enum, named or not. */
 bool dbg_enumerator(struct dbg *d, const char *name, int64_t *value);
 
+/* The value of a named constant (DW_TAG_constant, as Go writes runtime.emptyOne). */
+bool dbg_constant(struct dbg *d, const char *name, int64_t *value);
 /* Type helpers over libdw. */
 /* Strips typedefs and cv-qualifiers. */
 bool dwarf_peel(Dwarf_Die *type, Dwarf_Die *out);

@@ -339,6 +339,23 @@ static struct codec_type *build(Dwarf_Die *die, int depth)
 
 struct codec_type *codec_build(Dwarf_Die *type) { return build(type, 0); }
 
+void codec_go_strings(struct codec_type *t)
+{
+	if (!t)
+		return;
+	bool named_string = strcmp(t->name, "string") == 0 || strcmp(t->name, "struct string") == 0;
+	if (t->kind == CK_STRUCT && t->size == 16 && t->nmembers == 2 && named_string &&
+	    t->members[0].name && strcmp(t->members[0].name, "str") == 0 && t->members[1].name &&
+	    strcmp(t->members[1].name, "len") == 0) {
+		t->kind = CK_GO_STRING;
+		snprintf(t->name, sizeof t->name, "string");
+		return;
+	}
+	for (unsigned i = 0; i < t->nmembers; i++)
+		codec_go_strings(t->members[i].type);
+	codec_go_strings(t->elem);
+}
+
 void codec_free(struct codec_type *t)
 {
 	if (!t)
@@ -549,6 +566,19 @@ static void format_string_at(uint64_t p, struct mem *m, struct sb *s)
 		put_string(s, chars, n < STRING_MAX ? n : STRING_MAX, true);
 }
 
+/* Go's string {p, n}: its bytes, read through m (bounded), quoted. */
+static void format_go_string(uint64_t p, uint64_t n, struct mem *m, struct sb *s)
+{
+	uint8_t chars[STRING_MAX];
+	size_t want = n < STRING_MAX ? (size_t)n : STRING_MAX;
+	if (n == 0)
+		put_string(s, chars, 0, false);
+	else if (!m || !mem_read(m, p, chars, want))
+		put(s, "{str = 0x%" PRIx64 ", len = %" PRIu64 "} <unreadable>", p, n);
+	else
+		put_string(s, chars, want, n > want);
+}
+
 static void format(const struct codec_type *t, const uint8_t *b, size_t known, struct mem *m,
 		   struct sb *s)
 {
@@ -598,6 +628,9 @@ static void format(const struct codec_type *t, const uint8_t *b, size_t known, s
 			put(s, "0x%" PRIx64, p); /* 0x0 for NULL, as GDB prints it */
 		break;
 	}
+	case CK_GO_STRING:
+		format_go_string((uint64_t)load_int(b, 8, false), (uint64_t)load_int(b + 8, 8, false), m, s);
+		break;
 	case CK_STRUCT:
 	case CK_UNION:
 		format_members(t, b, known, m, s);
@@ -1022,8 +1055,8 @@ int codec_parse(const struct codec_type *t, const char *text, uint8_t *out, size
 		return fail(&P, "empty");
 	if (isspace((unsigned char)text[0]) || isspace((unsigned char)text[n - 1]))
 		return fail(&P, "%s space", isspace((unsigned char)text[0]) ? "leading" : "trailing");
-	if (t->kind == CK_STRING) {
-		/* The characters themselves, or a C string literal when quoted. */
+	if (t->kind == CK_STRING || t->kind == CK_GO_STRING) {
+		/* The characters themselves, or a string literal when quoted. */
 		if (text[0] != '"') {
 			if (n >= outsize)
 				return fail(&P, "longer than %zu bytes", outsize - 1);
@@ -1035,7 +1068,7 @@ int codec_parse(const struct codec_type *t, const char *text, uint8_t *out, size
 			return -1;
 		if (*P.p)
 			return fail(&P, "text after the closing quote: %s", P.p);
-		if (memchr(out, 0, *len))
+		if (t->kind == CK_STRING && memchr(out, 0, *len))
 			return fail(&P, "a \\0 inside the string would end it");
 		return 0;
 	}

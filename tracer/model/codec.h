@@ -26,6 +26,7 @@ enum codec_kind {
 	CK_ENUM,     /* by enumerator name; an integer when no enumerator has the value */
 	CK_POINTER,  /* 0x... */
 	CK_STRING,   /* a pointer to char: the NUL-terminated string it points to, "alice" */
+	CK_GO_STRING, /* Go's string {data pointer, length}: the bytes it points to, "alice" */
 	CK_STRUCT,
 	CK_UNION,
 	CK_ARRAY,
@@ -63,6 +64,8 @@ struct codec_type {
 /* The codec of DWARF type DIE type (typedefs kept for the name). NULL when out of memory. */
 struct codec_type *codec_build(Dwarf_Die *type);
 void codec_free(struct codec_type *t);
+/* Marks Go's strings in t (DWARF's struct string {str, len}) as CK_GO_STRING. */
+void codec_go_strings(struct codec_type *t);
 
 /*
  * Writes the value held by the first known bytes of b (of t->size) into out, always
@@ -74,8 +77,9 @@ void codec_format(const struct codec_type *t, const uint8_t *b, size_t known, st
 		  char *out, size_t outlen);
 
 /*
- * Parses text, a value in t's notation, into out (t->size bytes). For CK_STRING, out gets the
- * string's characters (at most outsize - 1) and *len their number; else *len = t->size.
+ * Parses text, a value in t's notation, into out (t->size bytes). For CK_STRING and
+ * CK_GO_STRING, out gets the string's characters (at most outsize - 1) and *len their
+ * number; else *len = t->size.
  * 0, or -1 with err saying what was wrong (one phrase, no type name at the top level).
  */
 int codec_parse(const struct codec_type *t, const char *text, uint8_t *out, size_t outsize,

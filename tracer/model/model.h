@@ -150,7 +150,8 @@ struct delete_func {
 
 struct map_source {
 	const char *name;
-	/* Resolves -m SPEC, filling the model when the global's type says it. 0, or -1 with err. */
+	/* Resolves -m SPEC, filling the model when the global's type says it. 0; -1 with err; 1
+	 * when the program is not of this source (another source is tried). */
 	int (*resolve)(struct dbg *d, struct mem *m, const char *spec, struct map_target *t,
 		       struct map_model *l, char *err, size_t errlen);
 	/* Once the map exists: completes or cross-checks the model against its descriptor.

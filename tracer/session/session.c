@@ -22,7 +22,7 @@ volatile sig_atomic_t tracer_interrupted_by_tty;
 #define IDLE_FLUSH_NS 50000000L
 
 /* The sources tried, in turn, on -m. */
-static const struct map_source *const sources[] = {&source_hmap};
+static const struct map_source *const sources[] = {&source_go, &source_hmap};
 
 /* ---- the stream's side ---- */
 
@@ -94,8 +94,8 @@ static void resolve_map(struct session *S)
 {
 	struct target *T = &S->tg;
 	char err[512] = "";
-	int rc = -1;
-	for (size_t i = 0; i < sizeof sources / sizeof sources[0] && rc != 0; i++)
+	int rc = 1;
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0] && rc == 1; i++)
 		rc = sources[i]->resolve(T->dbg, &T->mem, S->opt.map, &S->where, &S->model, err,
 					 sizeof err);
 	if (rc == 0)

@@ -394,13 +394,62 @@ static void release_child(struct target *T, pid_t parent, int ev)
 	ptrace(PTRACE_DETACH, child, 0, 0);
 }
 
-/* Waits for one stop of tid, keeping signals for later delivery. */
+/*
+ * A stop of another thread while one is single-stepped. The stepped thread may wait (in a
+ * futex) for that very thread, so it must not be held: a signal for it is delivered at once
+ * (Go's SIGURG preemption), a new thread is armed and let run (Go starts threads at any
+ * time), a clone is recorded. Anything else is kept pending for the main loop, the thread
+ * left stopped.
+ */
+static void other_stop(struct target *T, pid_t who, int st)
+{
+	struct thread *o = thread_find(T, who);
+	if (!o) {
+		o = thread_add(T, who); /* a new thread reported before its parent's clone event */
+		o->fresh = true;
+	}
+	int ev = st >> 16;
+	unsigned long msg;
+	bool go_on = false;
+	int sig = 0;
+	if (!WIFSTOPPED(st)) {
+		/* exited: for the main loop */
+	} else if (ev == 0 && WSTOPSIG(st) != SIGTRAP) {
+		go_on = true;
+		sig = WSTOPSIG(st);
+	} else if (ev == PTRACE_EVENT_STOP && o->fresh) {
+		o->fresh = false;
+		if (T->ready)
+			target_arm_thread(T, o, T->watches);
+		go_on = true;
+	} else if (ev == PTRACE_EVENT_CLONE && ptrace(PTRACE_GETEVENTMSG, who, 0, &msg) == 0) {
+		if (!thread_find(T, (pid_t)msg))
+			thread_add(T, (pid_t)msg)->fresh = true;
+		o = thread_find(T, who); /* the table may have moved */
+		go_on = true;
+	}
+	if (go_on && (ptrace(PTRACE_CONT, who, 0, (void *)(long)sig) == 0 || errno == ESRCH))
+		return;
+	o->stopped = true;
+	o->has_pending = true;
+	o->pending_status = st;
+}
+
+/* Waits for one stop of tid, keeping its signals for later delivery. */
 static int wait_trap(struct target *T, struct thread *t)
 {
+	pid_t tid = t->tid;
 	for (;;) {
 		int st;
-		if (wait_status(t->tid, &st, __WALL) < 0)
+		pid_t who = wait_status(-1, &st, __WALL);
+		if (who < 0)
 			return -1;
+		if (who != tid) {
+			other_stop(T, who, st);
+			if (!(t = thread_find(T, tid))) /* the table may have moved */
+				return -1;
+			continue;
+		}
 		if (!WIFSTOPPED(st)) {
 			t->has_pending = true; /* exited: handled by the main loop */
 			t->pending_status = st;
