@@ -217,26 +217,23 @@ const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc)
 		e->info.func_start = cfi_range_start(mod, pc);
 	}
 	Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
-	if (!line) {
+	const char *file = NULL, *comp_dir = NULL;
+	int lineno = 0;
+	if (line) {
+		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		comp_dir = dwfl_line_comp_dir(line);
+	} else {
 		/* No .debug_aranges (Go writes none): the unit whose ranges hold pc. */
 		Dwarf_Die cu;
+		Dwarf_Attribute a;
 		Dwarf_Line *l = unit_of_pc(mod, pc, &cu) ? dwarf_getsrc_die(&cu, pc - d_bias(mod)) : NULL;
-		int lineno = 0;
-		const char *file = l ? dwarf_linesrc(l, NULL, NULL) : NULL;
-		if (file && dwarf_lineno(l, &lineno) == 0) {
-			Dwarf_Attribute a;
-			e->info.file = relative_file(dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a)),
-						     file);
-			e->info.line = lineno;
-		}
+		if (l && dwarf_lineno(l, &lineno) == 0)
+			file = dwarf_linesrc(l, NULL, NULL);
+		comp_dir = file ? dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a)) : NULL;
 	}
-	if (line) {
-		int lineno = 0;
-		const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
-		if (file) {
-			e->info.file = relative_file(dwfl_line_comp_dir(line), file);
-			e->info.line = lineno;
-		}
+	if (file) {
+		e->info.file = relative_file(comp_dir, file);
+		e->info.line = lineno;
 	}
 	return &e->info;
 }
