@@ -6,7 +6,7 @@ TRACER_PKGS   := libdw libxxhash capstone json-c
 # and nothing before that may complain about them. Each answer is computed once.
 TRACER_PKG_CFLAGS = $(eval TRACER_PKG_CFLAGS := $(call tracer_pkg_config,--cflags))$(TRACER_PKG_CFLAGS)
 TRACER_PKG_LIBS   = $(eval TRACER_PKG_LIBS := $(call tracer_pkg_config,--libs))$(TRACER_PKG_LIBS)
-TRACER_CFLAGS  = $(CFLAGS) $(TRACER_PKG_CFLAGS)
+TRACER_CFLAGS  = $(CFLAGS) -Itracer $(TRACER_PKG_CFLAGS)
 TRACER_LIBS    = $(TRACER_PKG_LIBS) -lelf
 # $(call tracer_pkg_config,--cflags|--libs): pkg-config's answer, or one line naming
 # the packages it cannot find.
@@ -15,13 +15,17 @@ tracer_pkg_config = $(shell $(PKG_CONFIG) $(1) $(TRACER_PKGS) 2>/dev/null)$(if \
 	tracer_pkgs_missing) (make deps installs them)))
 tracer_pkgs_missing = $(foreach p,$(TRACER_PKGS),$(if $(shell $(PKG_CONFIG) --exists $(p) \
 	2>/dev/null && echo found),,$(p)))
-TRACER_SRCS   := $(wildcard tracer/*.c)
+# One folder per layer, each using only those below it: base/ (memory, symbols, disassembly,
+# debug-register encoding), model/ (sources, designs, hashes, codecs), events/ (events and
+# writers), target/ (ptrace and the ISA), hits/ (hit backends), modes/, session/ (and main).
+TRACER_LAYERS := base model events target hits modes session
+TRACER_SRCS   := $(foreach l,$(TRACER_LAYERS),$(wildcard tracer/$(l)/*.c))
 TRACER_OBJS   := $(patsubst tracer/%.c,$(BUILD)/tracer/%.o,$(TRACER_SRCS))
 TRACER_BIN    := $(BUILD)/bin/mapviz-trace
 
 ALL_TARGETS += $(TRACER_BIN)
 
-$(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*.h)
+$(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(TRACER_CFLAGS) -MMD -c $< -o $@
 

@@ -29,7 +29,7 @@ endef
 $(foreach r,$(GO_RELEASES),$(eval $(call go_fixture_rule,$(r))))
 
 
-# Go's hash in C (tracer/hash_go.c), driven by the tests through stdin.
-$(BUILD)/tests/go/hash_go_test: tests/go/hash_go_test.c tracer/hash_go.c tracer/hash_go.h
+# Go's hash in C (tracer/model/hash_go.c), driven by the tests through stdin.
+$(BUILD)/tests/go/hash_go_test: tests/go/hash_go_test.c tracer/model/hash_go.c tracer/model/hash_go.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itracer $< tracer/hash_go.c -o $@
+	$(CC) $(CFLAGS) -Itracer $< tracer/model/hash_go.c -o $@

@@ -13,7 +13,7 @@
  * Output, one line per key: the hash with AES-NI ('-' when the CPU lacks it)
  * and with the software AES round, in hex, or "error MESSAGE".
  */
-#include "hash_go.h"
+#include "model/hash_go.h"
 
 #include <stdio.h>
 #include <stdlib.h>

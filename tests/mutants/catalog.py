@@ -107,43 +107,43 @@ MUTANTS = [
 
     # --- mapviz-trace ---
     mutant("tracer-lines-plus-7", "every source line the tracer reports is 7 lines late",
-           [("tracer/dbg.c", "e->info.line = lineno;", "e->info.line = lineno + 7;")],
+           [("tracer/base/dbg.c", "e->info.line = lineno;", "e->info.line = lineno + 7;")],
            [TRACER_DELETE + "::test_emptyrest_walk_across_overflow_buckets_matches_step"]),
     mutant("tracer-state-name-off-by-one", "the tracer names each tophash state by the next state's name",
-           [("tracer/layout_hmap.c", "if (l->states[i].value == (int64_t)v && ",
+           [("tracer/model/design_classic.c", "if (l->states[i].value == (int64_t)v && ",
              "if (l->states[i].value == (int64_t)v + 1 && ")],
            [TRACER_DELETE + "::test_delete_demo_trajectory_text"]),
     mutant("tracer-bucket-off-by-one", "the tracer reports every cell in the next bucket",
-           [("tracer/events.c", "p->bucket = l->bucket;", "p->bucket = l->bucket + 1;")],
+           [("tracer/model/design.c", "p->bucket = l->bucket;", "p->bucket = l->bucket + 1;")],
            [TRACER_SLOT + "::test_key_followed_through_doublings_and_same_size_growth"]),
     mutant("tracer-drops-same-value-write", "a store of the value already there is not reported",
-           [("tracer/events.c", "bool writes = !have || insn.writes_mem || memcmp(now, r->shadow, len) != 0;",
+           [("tracer/modes/report.c", "bool writes = !have || insn.writes_mem || memcmp(now, r->shadow, len) != 0;",
              "bool writes = memcmp(now, r->shadow, len) != 0;")],
            [TRACER_DELETE + "::test_last_entry_reseeds_hash0_same_value_write_reported"]),
     mutant("tracer-misses-new-thread", "a thread created after setup is never armed",
-           [("tracer/trace.c", """\
-			if (T->setup_done)
-				arm_thread(T, t, T->regions);""", """\
-			if (!T->setup_done)
-				arm_thread(T, t, T->regions);""")],
+           [("tracer/target/target.c", """\
+			if (T->ready) {
+				target_arm_thread(T, t, T->watches);""", """\
+			if (!T->ready) {
+				target_arm_thread(T, t, T->watches);""")],
            [TRACER_SLOT + "::test_four_threads_every_write_seen"]),
     mutant("tracer-sigterm-not-handled", "SIGTERM kills the tracer without detaching",
-           [("tracer/main.c", "\tsigaction(SIGTERM, &sa, NULL);\n", "")],
+           [("tracer/session/main.c", "SIGALRM, SIGTERM,   SIGSTKFLT,", "SIGALRM, SIGSTKFLT,")],
            ["tests/tracer/test_attach.py::test_signal_detaches_and_the_process_finishes[delete-15]"]),
     mutant("tracer-sighup-not-handled", "SIGHUP kills the tracer without detaching",
-           [("tracer/main.c", "\tsigaction(SIGHUP, &sa, NULL);\n", "")],
+           [("tracer/session/main.c", "{SIGHUP,  SIGINT, ", "{SIGINT, ")],
            ["tests/tracer/test_attach.py::test_signal_detaches_and_the_process_finishes[slot-1]"]),
     mutant("tracer-events-on-stdout", "events go to standard output when -o is not given",
-           [("tracer/main.c", "\tT.out = stderr;\n", "\tT.out = stdout;\n")],
+           [("tracer/session/main.c", "\tT->out = stderr;\n", "\tT->out = stdout;\n")],
            ["tests/tracer/test_options.py::test_events_go_to_standard_error_by_default"]),
     mutant("tracer-long-stack-means-reads", "--stack is taken for --reads",
-           [("tracer/main.c", """{"stack", no_argument, 0, 's'}""", """{"stack", no_argument, 0, 'r'}""")],
+           [("tracer/session/main.c", """{"stack", no_argument, 0, 's'}""", """{"stack", no_argument, 0, 'r'}""")],
            ["tests/tracer/test_options.py::test_long_options_mean_the_short_ones"]),
     mutant("tracer-long-max-events-dropped", "--max-events is not a known option",
-           [("tracer/main.c", """{"max-events", required_argument, 0, 'n'}, """, "")],
+           [("tracer/session/main.c", """{"max-events", required_argument, 0, 'n'}, """, "")],
            ["tests/tracer/test_options.py::test_long_options_mean_the_short_ones"]),
     mutant("tracer-attach-wrong-executable", "-p reads the process's working directory as its executable",
-           [("tracer/setup.c", 'snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);',
+           [("tracer/session/session.c", 'snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);',
              'snprintf(path, sizeof path, "/proc/%d/cwd", (int)pid);')],
            ["tests/tracer/test_attach.py::test_setup_error_leaves_attached_process_untouched"]),
 

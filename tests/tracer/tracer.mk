@@ -24,11 +24,13 @@ $(BUILD)/tests/tracer/chain_stripped: $(BUILD)/tests/tracer/chain
 	strip -o $@ $<
 
 # The pure DR7/DR6 encoding, tested without ptrace.
-$(BUILD)/tests/tracer/dr7_test: tests/tracer/fixtures/dr7_test.c tracer/arch_x86_64.c tracer/arch.h
+$(BUILD)/tests/tracer/dr7_test: tests/tracer/fixtures/dr7_test.c tracer/base/dregs_x86.c \
+		tracer/base/dregs.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itracer $< tracer/arch_x86_64.c -o $@
+	$(CC) $(CFLAGS) -Itracer $< tracer/base/dregs_x86.c -o $@
 
 # Whose a SIGTRAP is (pure), tested without ptrace.
-$(BUILD)/tests/tracer/trap_test: tests/tracer/fixtures/trap_test.c tracer/trap.c tracer/trap.h
+$(BUILD)/tests/tracer/trap_test: tests/tracer/fixtures/trap_test.c tracer/base/trap.c \
+		tracer/base/trap.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itracer $< tracer/trap.c -o $@
+	$(CC) $(CFLAGS) -Itracer $< tracer/base/trap.c -o $@
