@@ -60,7 +60,7 @@ stress: deps-test
 		tests/tracer/test_traps.py::test_attached_under_load
 
 demo: deps-test
-	@$(MAKE) --no-print-directory -s all
+	@$(MAKE) --no-print-directory -s all $(GO_EXAMPLES)
 	@scripts/demo
 
 bench: deps-bench
