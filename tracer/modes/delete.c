@@ -76,13 +76,19 @@ static void slot_regions_for(struct mode_env *T, const struct loc *loc)
 		set_region(T, &r[R_CELL], loc->elem_addr, watched_len(l->elemcell), ROLE_ELEMCELL, 0);
 }
 
-/* Gives the deleting thread the run's regions as watches of its own. */
-static int arm_own(struct mode_env *T, struct thread *t)
+/*
+ * Arms the run's regions in every thread (t, stopped, is the one at hand). Not the deleting
+ * thread alone: a Go delete can go on on another thread (the goroutine yields at a stack
+ * check, and another M takes it up), and its writes there are the run's. A correctly locked
+ * program has no other writer of the map meanwhile. New threads get them at their first stop.
+ */
+static int arm_run(struct mode_env *T, struct thread *t)
 {
 	struct watch w[ARCH_MAX_WATCH];
 	for (int i = 0; i < ARCH_MAX_WATCH; i++)
 		w[i] = T->del_regions[i].w;
-	return target_arm_own(T->tg, t, w);
+	target_arm_all(T->tg, t, w);
+	return 1;
 }
 
 /* The delete function whose entry is at pc, or NULL. */
@@ -157,7 +163,7 @@ static void delete_entry(struct mode_env *T, struct thread *t, const regs_t *reg
 	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++)
 		want |= r[i].role != ROLE_NONE ? 1u << i : 0;
 	/* Read back what the thread holds: a register that did not take is said, not hidden. */
-	if (arm_own(T, t) > 0 && T->tg->watch->enabled(t->tid, &got) == 0 && got != want)
+	if (arm_run(T, t) > 0 && T->tg->watch->enabled(t->tid, &got) == 0 && got != want)
 		note("tid %d: debug registers %#x enabled, %#x wanted", (int)t->tid, got, want);
 }
 
@@ -234,16 +240,21 @@ static void delete_hit(struct mode_env *T, const struct hit *h)
 		}
 	}
 	if (rearm)
-		arm_own(T, t);
+		arm_run(T, t);
 }
 
 static void delete_return(struct mode_env *T, struct thread *t, const regs_t *regs, struct bp *b)
 {
 	struct delete_run *d = &T->del;
-	if (d->active && t->tid == d->tid && T->tg->isa->returned(T->tg->isa->sp(regs), d->sp)) {
-		/* The run is over: the thread's registers and the return breakpoint go. */
-		target_disarm_own(T->tg, t);
+	const struct isa *isa = T->tg->isa;
+	/* The run's own frame returns, on its thread or on whichever thread its goroutine ended on. */
+	if (d->active && (t->tid == d->tid ? isa->returned(isa->sp(regs), d->sp)
+					   : isa->returned_from(isa->sp(regs), d->sp))) {
+		/* The run is over: every thread's registers and the return breakpoint go. */
+		static const struct watch none[ARCH_MAX_WATCH];
 		d->active = false;
+		memset(T->del_regions, 0, sizeof T->del_regions);
+		target_arm_all(T->tg, t, none);
 		bp_remove(T->tg, t->tid, b->addr);
 		return;
 	}
@@ -272,6 +283,7 @@ int delete_set_breakpoints(struct mode_env *T)
 static int delete_start(struct mode_env *T, struct thread *current)
 {
 	(void)current;
+	T->tg->armed_once = true; /* a run's arming is no news; a thread it misses is said */
 	return delete_set_breakpoints(T);
 }
 

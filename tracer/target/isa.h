@@ -30,6 +30,9 @@ struct isa {
 	/* Whether the stack pointer sp_now is past the frame a function entered with sp_entry
 	 * (the function returned). */
 	bool (*returned)(uint64_t sp_now, uint64_t sp_entry);
+	/* At the return address: whether sp_now is the stack of the very frame entered with
+	 * sp_entry, its return address popped (not another stack, nor a frame inside it). */
+	bool (*returned_from)(uint64_t sp_now, uint64_t sp_entry);
 	/* The breakpoint instruction: one byte, and the pc a trap on it leaves is addr + 1. */
 	uint8_t bp_byte;
 	/* Whether the two bytes before a pc hold a trap instruction of the program's own that

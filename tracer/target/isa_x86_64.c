@@ -29,6 +29,10 @@ static bool x86_return_address(struct mem *m, const regs_t *r, uint64_t *ret)
 /* The stack grows down; the return pops the return address. */
 static bool x86_returned(uint64_t sp_now, uint64_t sp_entry) { return sp_now > sp_entry; }
 
+/* ret pops the 8-byte return address and nothing else: callers pop their own arguments, under
+ * the C ABI and Go's alike. */
+static bool x86_returned_from(uint64_t sp_now, uint64_t sp_entry) { return sp_now == sp_entry + 8; }
+
 static bool x86_trap_insn_before(const uint8_t b[2], bool last_byte_is_ours)
 {
 	return (b[1] == 0xcc && !last_byte_is_ours) || (b[0] == 0xcd && b[1] == 0x03);
@@ -44,6 +48,7 @@ const struct isa isa_x86_64 = {
 	.arg = x86_arg,
 	.return_address = x86_return_address,
 	.returned = x86_returned,
+	.returned_from = x86_returned_from,
 	.bp_byte = 0xcc,
 	.trap_insn_before = x86_trap_insn_before,
 	.is_int1 = x86_is_int1,
