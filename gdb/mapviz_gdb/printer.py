@@ -111,23 +111,15 @@ _SCALARS = (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_FLT, gdb.TYPE_CODE_BOOL, gdb.TYPE_C
 
 
 class ScalarsSkipped:
-    """A printer function of runtime-gdb.py, not asked about scalar values. Its name and its
-    enabled flag are the function's own (info/enable/disable pretty-printer see no change)."""
+    """A printer function of runtime-gdb.py, not asked about scalar values. It starts with the
+    function's name and enabled flag (info/enable/disable pretty-printer see no change, and
+    act on this object, the one in the list). Plain attributes, not properties: GDB reads
+    `enabled` of every printer for every value it prints, a million times in a large map."""
 
     def __init__(self, function):
         self.function = function
-
-    @property
-    def name(self):
-        return getattr(self.function, "name", self.function.__name__)
-
-    @property
-    def enabled(self):
-        return getattr(self.function, "enabled", True)
-
-    @enabled.setter
-    def enabled(self, value):
-        self.function.enabled = value
+        self.name = getattr(function, "name", function.__name__)
+        self.enabled = getattr(function, "enabled", True)
 
     def __call__(self, value):
         if value.type.code in _SCALARS:
