@@ -95,3 +95,21 @@ def test_long_string_key_shown_bounded(trace):
     assert t.rc == 0, t.stderr
     keys = [e["new_decoded"] for e in t.of("write") if e["field"] == "key"]
     assert '"' + "w" * 200 + '"...' in keys, keys
+
+
+def test_a_key_of_zeros_with_the_keys_tophash_is_another_key(trace):
+    """scales gets -0.0, then 0.0 (eight zero bytes), then inf, all in its one bucket. Under a
+    hash seed where 0.0's tophash byte is inf's, the cell 0.0 fills still is not inf's: the
+    watch must move on to the next cell and see inf written there."""
+    import struct
+    import xxhash
+
+    def top(key, seed):
+        t = xxhash.xxh3_64_intdigest(struct.pack("<d", key), seed) >> 56
+        return t + 5 if t < 5 else t
+
+    seed = next(s for s in range(1, 1 << 20) if top(float("inf"), s) == top(0.0, s))
+    t = trace(["-m", "scales", "-k", "inf"], [VALUES], fmt="text", env={"HMAP_SEED": str(seed)})
+    assert t.rc == 0, t.stderr
+    lines = event_lines(t.text)
+    assert "key 0 -> inf" in [l.split("   ")[0] for l in lines], (seed, lines)

@@ -60,6 +60,7 @@ struct mode_env {
 	struct region regions[ARCH_MAX_WATCH]; /* the process-wide watches */
 	uint64_t map_addr; /* 0 until the map exists */
 	struct loc loc;    /* the followed slot, as last looked up */
+	bool loc_key_written; /* its key cell was written since the slot was followed there */
 	uint64_t last_buckets; /* the buckets pointer at that lookup */
 
 	/* delete and step */

@@ -96,9 +96,13 @@ static bool half_written(struct mode_env *T, const struct loc *now, bool key_wri
 }
 
 /* Looks the key up again; a move event and re-arming when it moved. key_written: the hit
- * that asks includes a write to the watched key cell. */
+ * that asks includes a write to the watched key cell. That stays known until the slot
+ * followed changes: an insert writes the key cell before the tophash byte, in two hits, and
+ * a key of zeros written there is another key even when its tophash byte is the key's. */
 static void relocate(struct mode_env *T, struct thread *t, bool force_arm, bool key_written)
 {
+	T->loc_key_written |= key_written;
+	key_written = T->loc_key_written;
 	struct loc now;
 	if (T->model->design->locate(&T->tg->mem, T->model, T->map_addr, &T->key, &now) != 0)
 		memset(&now, 0, sizeof now);
@@ -119,6 +123,7 @@ static void relocate(struct mode_env *T, struct thread *t, bool force_arm, bool 
 										  : "relocated";
 		emit_move(T, t->tid, &T->loc, &now, reason);
 		T->loc = now;
+		T->loc_key_written = false;
 		force_arm |= !same_cells;
 	}
 	T->last_buckets = b;
@@ -150,6 +155,7 @@ static int slot_start(struct mode_env *T, struct thread *current)
 {
 	T->map_addr = model_map_addr(&T->tg->mem, T->where);
 	memset(&T->loc, 0, sizeof T->loc);
+	T->loc_key_written = false;
 	if (T->map_addr) {
 		T->last_buckets = buckets_now(T);
 		if (T->model->design->locate(&T->tg->mem, T->model, T->map_addr, &T->key, &T->loc) == 0 &&
@@ -169,6 +175,7 @@ static void slot_map_freed(struct mode_env *T, struct thread *t)
 	emit_move(T, t->tid, &T->loc, &none, "freed");
 	T->map_addr = 0;
 	memset(&T->loc, 0, sizeof T->loc);
+	T->loc_key_written = false;
 	slot_regions(T, T->regions);
 	arm_regions(T, t);
 }
