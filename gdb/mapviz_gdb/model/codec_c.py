@@ -10,6 +10,8 @@ import gdb
 from .. import memory
 from ..errors import Unreadable
 from . import view
+from .codec_c_keys import parse_key
+from .literal import quote
 
 _INT_FORMATS = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
                 (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
@@ -21,13 +23,6 @@ def _is_char_pointer(t):
         return False
     target = t.target().strip_typedefs()
     return target.sizeof == 1 and target.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR)
-
-
-def quote(data, complete=True):
-    """A C-like string literal for bytes of a string key."""
-    body = data.decode("utf-8", "backslashreplace").replace("\\", "\\\\").replace('"', '\\"')
-    body = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in body)
-    return f'"{body}"' + ("" if complete else "...")
 
 
 class CellCodec(view.CellCodec):
@@ -103,5 +98,4 @@ class CellCodec(view.CellCodec):
 
     def parse_key(self, view, text):
         """The view.Key for text, in C's notation (codec_c_keys says how each type is read)."""
-        from .codec_c_keys import parse_key
         return parse_key(view, text)

@@ -23,7 +23,7 @@ import gdb
 from .. import memory
 from ..argsplit import split_top_level
 from ..errors import MapvizError, Unreadable
-from .codec_c import quote
+from .literal import quote
 from .view import Key
 
 _BARE_WORD = re.compile(r"[A-Za-z0-9_.\-/:@+]+\Z")

@@ -27,7 +27,7 @@ from .. import memory
 from ..argsplit import split_top_level
 from ..errors import MapvizError, Unreadable
 from . import hash_go
-from .codec_c import quote
+from .literal import quote
 from .view import CellCodec, Key
 
 MAX_SHOWN = 64          # bytes of a string shown before "..."
