@@ -1,15 +1,17 @@
 """The `mapviz` prefix command and the argparse plumbing each subcommand uses.
 
-A subcommand is a MapvizCommand subclass with a NAME, a PARSER (its usage is
-its GDB help), a SHAPE (what its positional text holds) and a run(args)
-method; run() raises MapvizError for the user and returns the text to print.
-Errors are one line; `--help` prints usage.
+A subcommand is a MapvizCommand subclass with a PARSER (its prog, `mapviz NAME`,
+names the command; its usage is its GDB help), a SUMMARY, a SHAPE (what its
+positional text holds) and a run(args) method; run() raises MapvizError for the
+user and returns the text to print. Errors are one line; `--help` prints usage.
 
 Positional text (argsplit.CommandLine cuts the options off) by SHAPE:
   "none"         nothing
   "expr"         EXPR: all of it, as `print` takes its expression
   "expr rest"    EXPR REST, REST required (slot, watch: the KEY)
   "expr [file]"  EXPR [FILE] (dot)
+  "files"        file names, split and unquoted as GDB splits arguments (replay);
+                 every word, option values too, completes as a file name
 For the last two, `EXPR -- REST` separates them explicitly; otherwise EXPR is
 the shortest run of leading top-level words that GDB evaluates to a map, and
 REST is what follows.
@@ -145,7 +147,6 @@ class NotAMap(MapvizError):
 
 
 class MapvizCommand(gdb.Command):
-    NAME = None
     SUMMARY = None   # one line for `help mapviz`
     PARSER = None
     SHAPE = "expr"   # see the module's docstring
@@ -153,7 +154,7 @@ class MapvizCommand(gdb.Command):
     def __init__(self):
         # GDB shows the first line in `help mapviz`, the whole text in `help mapviz NAME`.
         self.__doc__ = self.SUMMARY + "\n\n" + self.PARSER.format_help().rstrip()
-        super().__init__("mapviz " + self.NAME, gdb.COMMAND_DATA)
+        super().__init__(self.PARSER.prog, gdb.COMMAND_DATA)
 
     @command_boundary
     def invoke(self, arg, from_tty):
@@ -188,6 +189,11 @@ class MapvizCommand(gdb.Command):
             return [text[s:e] for s, e in spans]
         if self.SHAPE == "expr":
             return [line.positional_text]
+        if self.SHAPE == "files":
+            try:
+                return gdb.string_to_argv(line.positional_text)
+            except gdb.error as e:
+                raise MapvizError(str(e))
         expr, rest = split_map_expression(text, spans)
         if self.SHAPE == "expr [file]" and rest:
             files = gdb.string_to_argv(rest)
@@ -203,7 +209,8 @@ class MapvizCommand(gdb.Command):
             cut = len(current) - len(word or "")   # GDB replaces only `word`, which stops at '-'
             opts = [o for a in self.PARSER._actions for o in a.option_strings]
             return [o[cut:] for o in opts if o.startswith(current)]
-        if self.SHAPE == "expr [file]" and self._map_before(text[:len(text) - len(current)]):
+        if self.SHAPE == "files" or (self.SHAPE == "expr [file]" and
+                                     self._map_before(text[:len(text) - len(current)])):
             return file_completions(current, word)
         return gdb.COMPLETE_EXPRESSION
 

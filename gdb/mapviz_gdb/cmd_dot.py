@@ -103,7 +103,6 @@ def _graph_name(view):
 
 
 class DotCommand(MapvizCommand):
-    NAME = "dot"
     SUMMARY = "Write a Graphviz picture of a map."
     PARSER = Parser("dot", "Write a Graphviz picture of the map: header, buckets with their slots colored\n"
                     "by state, overflow chains, old buckets while growing. Render it with\n"

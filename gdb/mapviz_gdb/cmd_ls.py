@@ -29,7 +29,6 @@ def render_ls():
 
 
 class LsCommand(MapvizCommand):
-    NAME = "ls"
     SHAPE = "none"
     SUMMARY = "List the map types and the map variables of the program."
     PARSER = Parser("ls", "List the map types of the program (hmap's, read from the hmap_types section\n"

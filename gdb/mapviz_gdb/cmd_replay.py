@@ -21,7 +21,7 @@ import tempfile
 import gdb
 
 from . import memory, params
-from .cli import MapvizCommand, Parser, file_completions
+from .cli import MapvizCommand, Parser
 from .cmd_trajectory import function_address
 from .errors import MapvizError
 
@@ -207,7 +207,6 @@ def _render(recording, kept, out_path):
 
 
 class ReplayCommand(MapvizCommand):
-    NAME = "replay"
     SUMMARY = "Show a trajectory recorded with mapviz-trace --format json, event by event."
     SHAPE = "files"
     PARSER = Parser("replay", "Show a recording of mapviz-trace --format json (JSON Lines) event by event:\n"
@@ -223,20 +222,6 @@ class ReplayCommand(MapvizCommand):
     PARSER.add_argument("--tid", type=int, metavar="N", help="only events of this thread")
     PARSER.add_argument("--field", metavar="F", help="only events of this field (tophash, key, elem, count...)")
     PARSER.add_argument("--svg", metavar="OUT", help="draw the events into the SVG file OUT")
-
-    def _positionals(self, line):
-        if not line.positional_spans:
-            return []
-        try:
-            return gdb.string_to_argv(line.positional_text)
-        except gdb.error as e:
-            raise MapvizError(str(e))
-
-    def complete(self, text, word):
-        current = text.split()[-1] if text and not text[-1].isspace() else ""
-        if current.startswith("-"):
-            return super().complete(text, word)
-        return file_completions(current, word)
 
     def run(self, args):
         recording = Recording(args.file)

@@ -148,7 +148,6 @@ def render_show(view, group=None, limit=None, summary=False, style=None):
 
 
 class ShowCommand(MapvizCommand):
-    NAME = "show"
     SUMMARY = "Show the header and every bucket of a map, slot by slot."
     PARSER = Parser("show", "Show a map's header, then each bucket and overflow bucket slot by slot:\n"
                     "tophash in hex and state name, key and elem. While the map grows, each old\n"

@@ -19,7 +19,6 @@ def render_slot(view, key):
 
 
 class SlotCommand(MapvizCommand):
-    NAME = "slot"
     SUMMARY = "Show where a key lives in a map, or where it would go."
     PARSER = Parser("slot", "Where KEY lives in the map: its hash (computed here, not in the program:\n"
                     "XXH3-64 with hash0 for hmap maps, the Go runtime's own for Go maps), tophash,\n"

@@ -25,44 +25,37 @@ import gdb
 
 from . import insn, memory
 from .cli import KEY_RULES, MapvizCommand, Parser, integer
-from .follow import FollowedKey, require_live_process
-from .errors import MapvizError, Unreadable, one_line
+from .follow import FollowedKey, SilentStop, require_live_process
+from .errors import MapvizError, Unreadable
 from .model.view import op_of
 
 MAX_STEPS = 200000   # instructions single-stepped in one delete before giving up
 
 
-class DeleteEntry(gdb.Breakpoint):
-    """The first instruction of one delete entry point; stop() says whether this call
-    deletes the followed key from the followed map."""
+class DeleteEntry(SilentStop):
+    """The first instruction of one delete entry point; it stops when this call deletes
+    the followed key from the followed map."""
 
     def __init__(self, session, function, call, addr):
-        super().__init__(f"*{addr:#x}", internal=True)
-        self.silent = True
-        self.session = session
+        super().__init__(f"*{addr:#x}", session=session)
         self.function = function
         self.call = call
 
-    def stop(self):
-        try:
-            return self.session.is_the_delete(self)
-        except Exception as exc:   # never a traceback from inside a stop
-            gdb.write(f"{one_line(exc)}\n")
-            return False
+    def should_stop(self):
+        return self.session.is_the_delete(self)
 
 
-class Resumed(gdb.Breakpoint):
-    """Where the followed code resumes after a thread switch: stops (silently) when the
-    context register holds the followed context (another goroutine passes through)."""
+class Resumed(SilentStop):
+    """Where the followed code resumes after a thread switch: stops when the context
+    register holds the followed context (another goroutine passes through)."""
 
     def __init__(self, addr, register, context):
-        super().__init__(f"*{addr:#x}", internal=True, temporary=False)
-        self.silent = True
+        super().__init__(f"*{addr:#x}", temporary=False)
         self.register = register
         self.context = context
         self.reached = False
 
-    def stop(self):
+    def should_stop(self):
         try:
             if int(gdb.newest_frame().read_register(self.register)) & ((1 << 64) - 1) != self.context:
                 return False
@@ -357,7 +350,6 @@ class Stepping:
 
 
 class TrajectoryCommand(MapvizCommand):
-    NAME = "trajectory"
     SUMMARY = "Show every write of the next delete of a key, single-stepped."
     SHAPE = "expr rest"
     PARSER = Parser("trajectory", "Run to the next delete of KEY from the map EXPR, single-step it on its own\n"

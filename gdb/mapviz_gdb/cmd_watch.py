@@ -33,7 +33,7 @@ import gdb
 
 from . import memory
 from .cli import KEY_RULES, MapvizCommand, Parser
-from .follow import FollowedKey, require_live_process
+from .follow import FollowedKey, SilentStop, require_live_process
 from .errors import MapvizError, Unreadable, one_line
 
 # x86-64 has four debug registers; each watches an aligned 1, 2, 4 or 8 bytes.
@@ -74,44 +74,43 @@ class Place:
         self.in_old = in_old
 
 
-class FieldWatchpoint(gdb.Breakpoint):
-    """One watched region; stop() prints the decoded write and says whether to stop."""
+class WatchStop(SilentStop):
+    """A stop of the watch: its breakpoint commands run after_stop()."""
+
+    def __init__(self, spec, *args, session, **kw):
+        super().__init__(spec, *args, session=session, **kw)
+        self.commands = _AFTER_STOP
+
+
+class FieldWatchpoint(WatchStop):
+    """One watched region; a write is printed decoded, and the program stops when the
+    watch must move or end."""
 
     def __init__(self, session, region):
         ctype = _UNSIGNED.get(region.length)
         spec = f"*({ctype} *) {region.addr:#x}" if ctype else f"*(char (*)[{region.length}]) {region.addr:#x}"
         with memory.c_language():   # the spec is C, whatever the program's language (Go)
-            super().__init__(spec, gdb.BP_WATCHPOINT, gdb.WP_WRITE, internal=True)
-        self.silent = True
-        self.session = session
+            super().__init__(spec, gdb.BP_WATCHPOINT, gdb.WP_WRITE, session=session)
         self.region = region
         self.last = session.read(region)
         if self.type != gdb.BP_HARDWARE_WATCHPOINT:
             self.delete()
             raise MapvizError(f"GDB could not arm a hardware watchpoint on the {region.field} "
                               f"({region.addr:#x}); is can-use-hw-watchpoints 0?")
-        self.commands = _AFTER_STOP
 
-    def stop(self):
-        try:
-            return self.session.on_write(self)
-        except Exception as exc:  # never a traceback from inside a stop
-            gdb.write(f"{one_line(exc)}\n")
-            return False
+    def should_stop(self):
+        return self.session.on_write(self)
 
 
-class MapEndBreakpoint(gdb.Breakpoint):
-    """At a function that ends a map (hmap_clear, hmap_free): stops (silently) when its
-    argument is the watched map."""
+class MapEndBreakpoint(WatchStop):
+    """At a function that ends a map (hmap_clear, hmap_free): stops when its argument is
+    the watched map."""
 
     def __init__(self, session, function):
-        super().__init__(function, internal=True)
-        self.silent = True
-        self.session = session
+        super().__init__(function, session=session)
         self.function = function
-        self.commands = _AFTER_STOP
 
-    def stop(self):
+    def should_stop(self):
         try:
             frame = gdb.newest_frame()
             what, argument = self.session.source.ENDINGS[self.function]
@@ -123,26 +122,22 @@ class MapEndBreakpoint(gdb.Breakpoint):
         return True
 
 
-class HeaderWritten(gdb.Breakpoint):
+class HeaderWritten(WatchStop):
     """Where the function that wrote the header's buckets field returns: look the key up
-    again there; the stop (silent, temporary) moves the watchpoints when the key moved.
+    again there; the stop (temporary) moves the watchpoints when the key moved, and is
+    made even when the lookup fails (after_stop() must run).
     (Not a gdb.FinishBreakpoint: GDB 13 misses its stop when the caller is inlined.)"""
+    STOP_ON_ERROR = True
 
     def __init__(self, frame, session):
         caller = frame.older()
         self.caller_sp = int(caller.read_register("sp"))
-        super().__init__(f"*{caller.pc():#x}", internal=True, temporary=True)
-        self.silent = True
-        self.session = session
-        self.commands = _AFTER_STOP
+        super().__init__(f"*{caller.pc():#x}", session=session, temporary=True)
 
-    def stop(self):
-        try:
-            if int(gdb.newest_frame().read_register("sp")) != self.caller_sp:
-                return False   # another call of the function, deeper in the stack
-            self.session.relocate(key_written=False)
-        except Exception as exc:
-            gdb.write(f"{one_line(exc)}\n")
+    def should_stop(self):
+        if int(gdb.newest_frame().read_register("sp")) != self.caller_sp:
+            return False   # another call of the function, deeper in the stack
+        self.session.relocate(key_written=False)
         return True
 
 
@@ -395,8 +390,7 @@ _stopped_by_others = False   # whether the last stop had a breakpoint that is no
 
 def _on_stop(event):
     global _stopped_by_others
-    mine = (FieldWatchpoint, MapEndBreakpoint, HeaderWritten)
-    _stopped_by_others = any(not isinstance(b, mine) for b in getattr(event, "breakpoints", ()))
+    _stopped_by_others = any(not isinstance(b, WatchStop) for b in getattr(event, "breakpoints", ()))
 
 
 def _on_exit(_event):
@@ -421,7 +415,6 @@ def register_events():
 
 
 class WatchCommand(MapvizCommand):
-    NAME = "watch"
     SUMMARY = "Report every write to a key's slot (hardware watchpoints)."
     SHAPE = "expr rest"
     PARSER = Parser("watch", "Report every write to KEY's slot: hardware watchpoints on its tophash byte,\n"
@@ -454,7 +447,6 @@ class WatchCommand(MapvizCommand):
 
 
 class UnwatchCommand(MapvizCommand):
-    NAME = "unwatch"
     SUMMARY = "Remove the watchpoints of mapviz watch."
     SHAPE = "none"
     PARSER = Parser("unwatch", "End the watch of mapviz watch and remove its watchpoints. With nothing\n"

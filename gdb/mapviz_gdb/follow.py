@@ -1,10 +1,11 @@
 """What the live commands (watch, trajectory) share: a key of a map followed while the
 program runs, the map pinned at the address its expression had when the command began
-(the expression may name another map, or nothing, later), and the live-process check."""
+(the expression may name another map, or nothing, later), the live-process check, and
+their breakpoints' stop boundary."""
 import gdb
 
 from . import model
-from .errors import MapvizError
+from .errors import MapvizError, one_line
 
 
 def require_live_process(command):
@@ -41,3 +42,26 @@ class FollowedKey:
 
     def view(self):
         return self.source.map_view(self.pinned)
+
+
+class SilentStop(gdb.Breakpoint):
+    """An internal breakpoint or watchpoint of a live command: GDB prints nothing when it
+    stops, and stop() asks should_stop(). GDB calls stop() outside any command, so an error
+    there is printed as one line (never a traceback) and the program stops when
+    STOP_ON_ERROR says so (a stop whose breakpoint commands must run anyway)."""
+    STOP_ON_ERROR = False
+
+    def __init__(self, spec, *args, session=None, **kw):
+        super().__init__(spec, *args, internal=True, **kw)
+        self.silent = True
+        self.session = session
+
+    def stop(self):
+        try:
+            return self.should_stop()
+        except Exception as exc:
+            gdb.write(f"{one_line(exc)}\n")
+            return self.STOP_ON_ERROR
+
+    def should_stop(self):
+        raise NotImplementedError
