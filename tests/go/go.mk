@@ -11,7 +11,10 @@
 
 GO_CLASSIC_RELEASES := 1.19 1.20 1.21 1.22 1.23
 GO_RELEASES         := $(foreach r,$(GO_CLASSIC_RELEASES),$(if $(wildcard /usr/lib/go-$(r)/bin/go),$(r)))
-GO_FIXTURE_SRCS     := $(wildcard tests/go/fixtures/*.go)
+# Each fixture is one file of package main, built together with maplayout.go (the
+# runtime's map layout and the walk the fixtures read their ground truth with).
+GO_FIXTURE_SHARED   := tests/go/fixtures/maplayout.go
+GO_FIXTURE_SRCS     := $(filter-out $(GO_FIXTURE_SHARED),$(wildcard tests/go/fixtures/*.go))
 GO_FIXTURES         := $(foreach r,$(GO_RELEASES),\
 	$(patsubst tests/go/fixtures/%.go,$(BUILD)/tests/go/go$(r)/%,$(GO_FIXTURE_SRCS)))
 GO_BUILD_FLAGS      := -gcflags='all=-N -l'
@@ -22,9 +25,9 @@ GO_ENV              := GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(B
 TEST_TARGETS += $(GO_FIXTURES) $(BUILD)/tests/go/hash_go_test
 
 define go_fixture_rule
-$(BUILD)/tests/go/go$(1)/%: tests/go/fixtures/%.go
+$(BUILD)/tests/go/go$(1)/%: tests/go/fixtures/%.go $(GO_FIXTURE_SHARED)
 	@mkdir -p $$(@D)
-	$(GO_ENV) /usr/lib/go-$(1)/bin/go build $(GO_BUILD_FLAGS) -o $$@ $$<
+	$(GO_ENV) /usr/lib/go-$(1)/bin/go build $(GO_BUILD_FLAGS) -o $$@ $$^
 endef
 $(foreach r,$(GO_RELEASES),$(eval $(call go_fixture_rule,$(r))))
 

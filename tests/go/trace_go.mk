@@ -10,6 +10,6 @@ TRACE_GO_SWISS    := $(if $(wildcard /usr/lib/go-1.24/bin/go),\
 
 TEST_TARGETS += $(TRACE_GO_SWISS)
 
-$(BUILD)/tests/go/go1.24/trace_%: tests/go/fixtures/trace_%.go
+$(BUILD)/tests/go/go1.24/trace_%: tests/go/fixtures/trace_%.go $(GO_FIXTURE_SHARED)
 	@mkdir -p $(@D)
-	$(GO_ENV) /usr/lib/go-1.24/bin/go build $(GO_BUILD_FLAGS) -o $@ $<
+	$(GO_ENV) /usr/lib/go-1.24/bin/go build $(GO_BUILD_FLAGS) -o $@ $^
