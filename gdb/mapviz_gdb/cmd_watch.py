@@ -28,6 +28,7 @@ triggers, and it does not report a write that leaves the value unchanged;
 mapviz-trace reports those too.
 """
 import bisect
+import collections
 
 import gdb
 
@@ -56,22 +57,12 @@ def registers_needed(addr, length):
     return n
 
 
-class Region:
-    def __init__(self, field, addr, length):
-        self.field = field
-        self.addr = addr
-        self.length = length
-
-
-class Place:
-    """Where the watch is: the key's cells (state byte, key, elem addresses), a description,
-    and whether the key is there (else they are where an insert would put it)."""
-
-    def __init__(self, cells, desc, present, in_old):
-        self.cells = cells
-        self.desc = desc
-        self.present = present
-        self.in_old = in_old
+# A watched region: the field's name, its address and length in bytes.
+Region = collections.namedtuple("Region", "field addr length")
+# Where the watch is: the key's cells (state byte, key, elem addresses), a description,
+# whether the key is there (else the cells are where an insert would put it), and whether
+# they are in the old array of a growing map.
+Place = collections.namedtuple("Place", "cells desc present in_old")
 
 
 class WatchStop(SilentStop):
