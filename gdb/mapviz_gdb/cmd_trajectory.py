@@ -25,7 +25,7 @@ import gdb
 
 from . import insn, memory
 from .cli import KEY_RULES, MapvizCommand, Parser, integer
-from .follow import FollowedKey, SilentStop, require_live_process
+from .follow import FollowedKey, SilentStop, delete_breakpoints, require_live_process
 from .errors import MapvizError, Unreadable
 from .model.view import op_of
 
@@ -154,9 +154,7 @@ class Trajectory(FollowedKey):
             raise MapvizError(f"no delete function in the program ({names})")
 
     def disarm(self):
-        for bp in self.breakpoints:
-            if bp.is_valid():
-                bp.delete()
+        delete_breakpoints(self.breakpoints)
         self.breakpoints = []
 
     def is_the_delete(self, bp):
@@ -228,8 +226,7 @@ class Trajectory(FollowedKey):
         try:
             gdb.execute("continue", to_string=True)
         finally:
-            if bp.is_valid():
-                bp.delete()
+            delete_breakpoints([bp])
         if not bp.reached:
             return None
         now = int(gdb.newest_frame().read_register("sp"))

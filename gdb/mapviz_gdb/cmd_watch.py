@@ -34,7 +34,7 @@ import gdb
 
 from . import memory
 from .cli import KEY_RULES, MapvizCommand, Parser
-from .follow import FollowedKey, SilentStop, require_live_process
+from .follow import FollowedKey, SilentStop, delete_breakpoints, require_live_process
 from .errors import MapvizError, Unreadable, one_line
 
 # x86-64 has four debug registers; each watches an aligned 1, 2, 4 or 8 bytes.
@@ -201,9 +201,7 @@ class WatchSession(FollowedKey):
             raise
 
     def disarm(self):
-        for bp in self.watchpoints + self.endings:
-            if bp.is_valid():
-                bp.delete()
+        delete_breakpoints(self.watchpoints + self.endings)
         self.watchpoints = []
         self.endings = []
 

@@ -44,6 +44,13 @@ class FollowedKey:
         return self.source.map_view(self.pinned)
 
 
+def delete_breakpoints(breakpoints):
+    """Deletes those of the breakpoints GDB still has (a temporary one may be gone)."""
+    for bp in breakpoints:
+        if bp.is_valid():
+            bp.delete()
+
+
 class SilentStop(gdb.Breakpoint):
     """An internal breakpoint or watchpoint of a live command: GDB prints nothing when it
     stops, and stop() asks should_stop(). GDB calls stop() outside any command, so an error
