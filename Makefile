@@ -90,11 +90,11 @@ clean:
 # gets its own and none is ever stale. make uninstall removes exactly INSTALLED_FILES.
 INSTALL_ROOT    = $(DESTDIR)$(patsubst %/,%,$(PREFIX))
 INSTALL_GDB_DIR := share/mapviz/gdb
-INSTALL_MAN1    := tracer/mapviz-trace.1
+INSTALL_MAN1    := tracer/mapviz-trace.1 tracer/mapviz-render.1
 INSTALL_GDB_PY  := gdb/mapviz.py $(wildcard gdb/mapviz_gdb/*.py gdb/mapviz_gdb/model/*.py)
 # Relative to $(INSTALL_ROOT); install below must put each of these, and only these.
 INSTALLED_FILES := lib/libhmap.a lib/libhmap.so.1 lib/libhmap.so lib/pkgconfig/hmap.pc \
-	include/hmap.h bin/mapviz-trace $(addprefix share/man/man1/,$(notdir $(INSTALL_MAN1))) \
+	include/hmap.h bin/mapviz-trace bin/mapviz-render $(addprefix share/man/man1/,$(notdir $(INSTALL_MAN1))) \
 	$(patsubst gdb/%,$(INSTALL_GDB_DIR)/%,$(INSTALL_GDB_PY))
 # Directories that belong to mapviz alone, deepest first: uninstall removes them too
 # (with the bytecode Python writes beside the extension when GDB imports it).
@@ -110,7 +110,7 @@ install: all install-check-prefix $(PREFIX_BUILT)/hmap.o $(PREFIX_BUILT)/hmap.pc
 	$(call hmap_shared,$(PREFIX_BUILT)/hmap.o,$(INSTALL_ROOT)/lib)
 	install -m 644 $(PREFIX_BUILT)/hmap.pc $(INSTALL_ROOT)/lib/pkgconfig/
 	install -m 644 hmap/hmap.h $(INSTALL_ROOT)/include/
-	install -m 755 $(BUILD)/bin/mapviz-trace $(INSTALL_ROOT)/bin/
+	install -m 755 $(BUILD)/bin/mapviz-trace $(BUILD)/bin/mapviz-render $(INSTALL_ROOT)/bin/
 	install -m 644 $(INSTALL_MAN1) $(INSTALL_ROOT)/share/man/man1/
 	install -m 644 gdb/mapviz.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/
 	install -m 644 gdb/mapviz_gdb/*.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/mapviz_gdb/
