@@ -20,6 +20,9 @@ LDLIBS   += -pthread
 DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libxxhash-dev libcapstone-dev libjson-c-dev
 DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-capstone python3-pytest graphviz clang libclang-rt-14-dev golang-1.19-go
 DEBS_BENCH := $(DEBS_TEST) g++
+# make pictures only: the browser that shows the README's pictures, and Pillow to read its
+# screenshots.
+DEBS_PICTURES := $(DEBS_TEST) chromium python3-pil
 
 # Go releases the Go tests run on, besides 1.19 (from DEBS_TEST); each one is
 # installed by scripts/ensure-go. CI sets MAPVIZ_GO="1.19 1.21 1.22 1.23".
@@ -74,11 +77,16 @@ mutants: deps-test
 	$(MAKE) all $(TEST_TARGETS)
 	nice $(PYTHON) scripts/mutants $(MUTANTS)
 
-# The README's picture, docs/delete_demo_map.svg, drawn again (scripts/pictures says how).
-.PHONY: pictures
-pictures: deps-test
-	@$(MAKE) --no-print-directory -s all
+# The README's pictures drawn again from real runs (scripts/pictures says how), then shown
+# in headless Chromium: tests/test_pictures.py checks them and their screenshots
+# (build/pictures/*.png).
+.PHONY: pictures deps-pictures
+deps-pictures:
+	@scripts/ensure-deps $(DEBS_PICTURES)
+pictures: deps-pictures
+	@$(MAKE) --no-print-directory -s all $(TRACER_FIXTURES)
 	@scripts/pictures
+	MAPVIZ_SCREENSHOTS=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_pictures.py
 
 clean:
 	rm -rf $(BUILD)

@@ -81,6 +81,7 @@ struct column {
 	char *line[3];   /* what its cell shows, line by line (NULL: nothing) */
 	int state;       /* the model state the value names (index in states), or -1 */
 	pid_t other_tid; /* race: the thread inside the write */
+	char *race_words; /* race: who touched what where, while the other thread was where */
 	char *title;     /* everything the event says */
 };
 
@@ -298,6 +299,31 @@ static char *cell_title(const struct event *e, const char *place)
 	return s;
 }
 
+/* A code location in words: " in FUNC FILE:LINE", or "" when nothing is known. */
+static char *code_words(const char *func, const char *file, int line)
+{
+	char *at = file ? keepf(" %s:%d", file, line) : keep("");
+	char *s = func || file ? keepf(" in %s%s", func ? func : "??", at) : keep("");
+	free(at);
+	return s;
+}
+
+/* A race in a line of the legend: "#11: tid 7 touched elem (bucket 4 slot 0) in read_cell
+ * race.c:36 while tid 6 was inside a write, in copy_value hmap/hmap.c:385". */
+static char *race_words(const struct event *e)
+{
+	char *place = place_text(&e->at, &place_long);
+	char *mine = code_words(e->code.func, e->code.file, e->code.line);
+	const struct frame *f = e->other_stack.n ? &e->other_stack.f[0] : NULL;
+	char *theirs = f ? code_words(f->func, f->file, f->line) : keep("");
+	char *s = keepf("#%" PRIu64 ": tid %d touched %s (%s)%s while tid %d was inside a write%s%s", e->seq,
+			(int)e->tid, e->field_name, place, mine, (int)e->other_tid, *theirs ? "," : "", theirs);
+	free(place);
+	free(mine);
+	free(theirs);
+	return s;
+}
+
 static void keep_cell_event(const struct event *e, struct column *c, size_t col)
 {
 	c->lane = lane_of(e, col);
@@ -315,6 +341,7 @@ static void keep_cell_event(const struct event *e, struct column *c, size_t col)
 		c->line[1] = keepf("vs tid %d", (int)e->other_tid);
 		if (e->other_tid)
 			thread_of(e->other_tid); /* in the legend, with its color, if it wrote nothing seen */
+		c->race_words = race_words(e);
 	}
 	char *place = place_text(&e->at, &place_long);
 	c->title = cell_title(e, place);
@@ -687,7 +714,7 @@ static int draw_legend(FILE *out, const struct layout *L)
 	flow_heading(&f, "threads");
 	for (size_t i = 0; i < pic.nthreads; i++) {
 		const struct thread_color *t = &pic.threads[i];
-		char *s = keepf("tid %d%s: %zu event%s", (int)t->tid, t->tid == pic.pid ? " (first)" : "",
+		char *s = keepf("tid %d%s: %zu event%s", (int)t->tid, t->tid == pic.pid ? " (main)" : "",
 				t->events, t->events == 1 ? "" : "s");
 		int x = flow_place(&f, 20 + text_w(s, 11));
 		fprintf(out, "<g class=\"thread\" data-tid=\"%d\"><rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" "
@@ -710,8 +737,7 @@ static int draw_legend(FILE *out, const struct layout *L)
 			fputs("</text>\n", out);
 			free(s);
 		}
-		char *s = keepf("(a live slot's state byte is shown as its value, 0x%" PRIx64 " and up)",
-				pic.states[pic.nstates - 1].value);
+		char *s = keep("(a live slot's state byte is shown as its value, in hex)");
 		int x = flow_place(&f, text_w(s, 11));
 		put_text(out, x, f.y + 11, "li", s, 0);
 		free(s);
@@ -747,17 +773,13 @@ static int draw_legend(FILE *out, const struct layout *L)
 			const struct column *c = &pic.cols[i];
 			if (c->type != EV_RACE)
 				continue;
-			const struct lane *l = &pic.lanes[c->lane];
-			char *s = keepf("#%" PRIu64 ": tid %d touched %s (%s) while tid %d was inside a write",
-					c->seq, (int)c->tid, l->field, l->place, (int)c->other_tid);
 			if (shown++)
 				f.x = f.width; /* one race a line */
-			x = flow_place(&f, text_w(s, 11));
+			x = flow_place(&f, text_w(c->race_words, 11));
 			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"li race-line\" style=\"fill: " RACE_INK "\">", x,
 				f.y + 11);
-			put_xml(out, s, (size_t)((f.width - MARGIN - x) / (11 * ADVANCE)));
+			put_xml(out, c->race_words, (size_t)((f.width - MARGIN - x) / (11 * ADVANCE)));
 			fputs("</text>\n", out);
-			free(s);
 		}
 		if (races > shown) {
 			char *s = keepf("and %zu more (each race's cell has both threads in its tooltip)", races - shown);
