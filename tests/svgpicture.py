@@ -120,6 +120,9 @@ def check_picture(pic, events):
                 end = ev[k]
                 spot = "nowhere" if end is None else "map" if end["bucket"] is None else f"b{end['bucket']}"
                 assert line.startswith(f"{k} ") and spot in line, (where, texts)
+        elif ev["type"] == "note":
+            assert texts[1] == "note" and shown(texts[2], ev["message"]), (where, texts)
+            assert drawn["title"] == f"#{ev['seq']} note: {ev['message']}", (where, drawn["title"])
         elif ev["type"] == "exit":
             assert texts[1] == "exit" and texts[2] == ev["reason"], (where, texts)
             if ev["status"] is not None:

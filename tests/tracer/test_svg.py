@@ -114,6 +114,20 @@ def test_race_is_marked_with_the_other_thread(tmp_path):
     assert races[0]["other_tid"] in pic.threads
 
 
+def test_notes_of_a_json_stream_on_standard_error_are_drawn(tmp_path):
+    """JSON on standard error carries the tracer's notes as note events: drawn in the bottom
+    lane like moves and the exit."""
+    args, program, env = RACE
+    p = subprocess.run([str(BUILD / "bin" / "mapviz-trace"), "--format", "json", *args, "--",
+                        str(program[0]), "1", "5"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    (tmp_path / "err.jsonl").write_text(p.stderr)
+    events = [json.loads(l) for l in p.stderr.splitlines()]
+    assert any(e["type"] == "note" for e in events), events
+    assert render(tmp_path / "err.jsonl", tmp_path / "err.svg").returncode == 0
+    check_picture(Picture(tmp_path / "err.svg"), events)
+
+
 def test_strings_with_markup_and_control_characters_are_escaped(tmp_path):
     """A C-string key with quotes, a backslash, '<', '&' and a control character: the picture
     is still XML, and says the key."""
