@@ -129,14 +129,14 @@ def test_notes_of_a_json_stream_on_standard_error_are_drawn(tmp_path):
 
 
 def test_strings_with_markup_and_control_characters_are_escaped(tmp_path):
-    """A C-string key with quotes, a backslash, '<', '&' and a control character: the picture
-    is still XML, and says the key."""
-    key = 'a"b\\c<&>\x01'
+    """A C-string key with quotes, a backslash, '<', '&', a control character and a byte that
+    is not UTF-8: the picture is still XML, and says the key ('?' for what XML cannot hold)."""
+    key = os.fsdecode(b'a"b\\c<&>\x01\xff')
     t = run_trace(tmp_path, ["-m", "names", "-k", key], [FIXTURES / "strings"], fmt="svg")
     assert t.rc == 0, t.stderr
     (tmp_path / "s.svg").write_text(t.text)
     pic = Picture(tmp_path / "s.svg")
-    assert pic.title[0].startswith('Following key a"b\\c<&>? of map names'), pic.title
+    assert pic.title[0].startswith('Following key a"b\\c<&>?? of map names'), pic.title
 
 
 def test_a_long_trajectory_wraps_into_bands(tmp_path):

@@ -39,7 +39,6 @@
 #define NOTE_CHARS ((int)((COL_W - 10) / (NOTE_FONT * ADVANCE)))
 #define LABEL_CHARS ((int)((LABEL_W - 14) / (LABEL_FONT * ADVANCE)))
 #define RACE_INK "#d62728"
-#define MAX_STATES 16
 
 /* Threads in order of their first event: the color (stroke) and its tint (fill). Red is
  * kept for races. */
@@ -89,7 +88,7 @@ static struct picture {
 	bool have_meta, drawn;
 	char *program, *map, *key, *mode, *type_name, *key_type, *elem_type;
 	pid_t pid;
-	struct enum_value states[MAX_STATES];
+	struct enum_value states[MODEL_MAX_NAMES]; /* the model's slot states */
 	int nstates;
 	struct column *cols;
 	size_t ncols, cap;
@@ -392,7 +391,7 @@ static void svg_meta(FILE *out, const struct meta *m)
 	pic.type_name = keep(l->type_name);
 	pic.key_type = keep(l->key_type);
 	pic.elem_type = keep(l->elem_type);
-	pic.nstates = l->nstates < MAX_STATES ? l->nstates : MAX_STATES;
+	pic.nstates = l->nstates < MODEL_MAX_NAMES ? l->nstates : MODEL_MAX_NAMES;
 	memcpy(pic.states, l->states, pic.nstates * sizeof pic.states[0]);
 }
 
@@ -418,12 +417,25 @@ const struct writer writer_svg = {"svg", svg_meta, svg_event};
 
 /* ---- drawing ---- */
 
-/* The length in characters of UTF-8 text s (a byte that starts no character counts as one). */
+/* The bytes of the character at p: a whole UTF-8 sequence, or 0 for a byte that starts none
+ * (shown as one '?'). */
+static int char_len(const unsigned char *p)
+{
+	int len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+	for (int i = 1; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/* The length of s in characters, as put_xml counts them. */
 static size_t chars_of(const char *s)
 {
 	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
+	for (const unsigned char *p = (const unsigned char *)s; *p; n++) {
+		int len = char_len(p);
+		p += len ? len : 1;
+	}
 	return n;
 }
 
@@ -436,12 +448,8 @@ static void put_xml(FILE *out, const char *s, size_t max)
 	size_t room = cut ? max - 1 : (size_t)-1;
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t n = 0; *p && n < room; n++) {
-		int len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-			: (*p & 0xF8) == 0xF0 ? 4 : 0;
-		bool whole = len > 0;
-		for (int i = 1; i < len && whole; i++)
-			whole = (p[i] & 0xC0) == 0x80;
-		if (!whole || (*p < 0x20 && *p != '\t' && *p != '\n')) {
+		int len = char_len(p);
+		if (!len || (*p < 0x20 && *p != '\t' && *p != '\n')) {
 			fputc('?', out);
 			p++;
 			continue;
