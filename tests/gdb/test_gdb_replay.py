@@ -121,7 +121,7 @@ def test_bad_files_are_one_line_with_the_line_number(tmp_path):
 def test_notes_are_shown(tmp_path):
     path, _ = record(tmp_path, "single", key=5)
     lines = path.read_text().splitlines()
-    lines.insert(2, json.dumps({"type": "note", "seq": 99, "t_ns": 1, "tid": 1, "text": "a note"}))
+    lines.insert(2, json.dumps({"type": "note", "seq": 99, "t_ns": 1, "tid": 1, "message": "a note"}))
     p = write_lines(tmp_path, "note.jsonl", lines)
     out = replay([f"mapviz replay {p}"])[0]
     assert "#99 tid 1 note  a note" in out.splitlines(), out
