@@ -20,6 +20,9 @@ LDLIBS   += -pthread
 DEBS_BUILD := gcc make pkg-config libdw-dev libelf-dev libxxhash-dev libcapstone-dev libjson-c-dev
 DEBS_TEST  := $(DEBS_BUILD) gdb python3-xxhash python3-capstone python3-pytest graphviz clang libclang-rt-14-dev golang-1.19-go
 DEBS_BENCH := $(DEBS_TEST) g++
+# make pictures only: the browser that shows the README's pictures, and Pillow to read its
+# screenshots.
+DEBS_PICTURES := $(DEBS_TEST) chromium python3-pil
 
 # Go releases the Go tests run on, besides 1.19 (from DEBS_TEST); each one is
 # installed by scripts/ensure-go. CI sets MAPVIZ_GO="1.19 1.21 1.22 1.23".
@@ -74,11 +77,16 @@ mutants: deps-test
 	$(MAKE) all $(TEST_TARGETS)
 	nice $(PYTHON) scripts/mutants $(MUTANTS)
 
-# The README's picture, docs/delete_demo_map.svg, drawn again (scripts/pictures says how).
-.PHONY: pictures
-pictures: deps-test
-	@$(MAKE) --no-print-directory -s all
+# The README's pictures drawn again from real runs (scripts/pictures says how), then shown
+# in headless Chromium: tests/test_pictures.py checks them and their screenshots
+# (build/pictures/*.png).
+.PHONY: pictures deps-pictures
+deps-pictures:
+	@scripts/ensure-deps $(DEBS_PICTURES)
+pictures: deps-pictures
+	@$(MAKE) --no-print-directory -s all $(TRACER_FIXTURES)
 	@scripts/pictures
+	MAPVIZ_SCREENSHOTS=1 $(PYTHON) -m pytest -q -p no:cacheprovider tests/test_pictures.py
 
 clean:
 	rm -rf $(BUILD)
@@ -90,11 +98,11 @@ clean:
 # gets its own and none is ever stale. make uninstall removes exactly INSTALLED_FILES.
 INSTALL_ROOT    = $(DESTDIR)$(patsubst %/,%,$(PREFIX))
 INSTALL_GDB_DIR := share/mapviz/gdb
-INSTALL_MAN1    := tracer/mapviz-trace.1
+INSTALL_MAN1    := tracer/mapviz-trace.1 tracer/mapviz-render.1
 INSTALL_GDB_PY  := gdb/mapviz.py $(wildcard gdb/mapviz_gdb/*.py gdb/mapviz_gdb/model/*.py)
 # Relative to $(INSTALL_ROOT); install below must put each of these, and only these.
 INSTALLED_FILES := lib/libhmap.a lib/libhmap.so.1 lib/libhmap.so lib/pkgconfig/hmap.pc \
-	include/hmap.h bin/mapviz-trace $(addprefix share/man/man1/,$(notdir $(INSTALL_MAN1))) \
+	include/hmap.h bin/mapviz-trace bin/mapviz-render $(addprefix share/man/man1/,$(notdir $(INSTALL_MAN1))) \
 	$(patsubst gdb/%,$(INSTALL_GDB_DIR)/%,$(INSTALL_GDB_PY))
 # Directories that belong to mapviz alone, deepest first: uninstall removes them too
 # (with the bytecode Python writes beside the extension when GDB imports it).
@@ -110,7 +118,7 @@ install: all install-check-prefix $(PREFIX_BUILT)/hmap.o $(PREFIX_BUILT)/hmap.pc
 	$(call hmap_shared,$(PREFIX_BUILT)/hmap.o,$(INSTALL_ROOT)/lib)
 	install -m 644 $(PREFIX_BUILT)/hmap.pc $(INSTALL_ROOT)/lib/pkgconfig/
 	install -m 644 hmap/hmap.h $(INSTALL_ROOT)/include/
-	install -m 755 $(BUILD)/bin/mapviz-trace $(INSTALL_ROOT)/bin/
+	install -m 755 $(BUILD)/bin/mapviz-trace $(BUILD)/bin/mapviz-render $(INSTALL_ROOT)/bin/
 	install -m 644 $(INSTALL_MAN1) $(INSTALL_ROOT)/share/man/man1/
 	install -m 644 gdb/mapviz.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/
 	install -m 644 gdb/mapviz_gdb/*.py $(INSTALL_ROOT)/$(INSTALL_GDB_DIR)/mapviz_gdb/

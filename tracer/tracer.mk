@@ -32,3 +32,15 @@ $(BUILD)/tracer/%.o: tracer/%.c $(wildcard tracer/*/*.h)
 $(TRACER_BIN): $(TRACER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(TRACER_CFLAGS) $^ $(TRACER_LIBS) -o $@
+
+# mapviz-render: a recording drawn by the SVG writer. Its entry point (tracer/render/, above
+# the session's layer) needs the pure layers only: base, model and events.
+RENDER_BIN  := $(BUILD)/bin/mapviz-render
+RENDER_OBJS := $(patsubst tracer/%.c,$(BUILD)/tracer/%.o,$(wildcard tracer/render/*.c)) \
+	$(filter $(foreach l,base model events,$(BUILD)/tracer/$(l)/%),$(TRACER_OBJS))
+
+ALL_TARGETS += $(RENDER_BIN)
+
+$(RENDER_BIN): $(RENDER_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(TRACER_CFLAGS) $^ $(TRACER_LIBS) -o $@

@@ -28,7 +28,7 @@ from .errors import MapvizError
 EVENT_TYPES = ("write", "read", "race", "move", "note", "exit")
 # What an event of each type must carry to be shown.
 REQUIRED = {"write": ("op", "field"), "read": ("op", "field"), "race": ("op", "field"),
-            "move": ("reason",), "note": ("text",), "exit": ()}
+            "move": ("reason",), "note": ("message",), "exit": ()}
 
 
 class Recording:
@@ -144,7 +144,7 @@ def event_lines(event, sources):
     kind = event["type"]
     head = f"#{event.get('seq', '?')} tid {event.get('tid', '?')}"
     if kind == "note":
-        return [f"{head} note  {event['text']}"]
+        return [f"{head} note  {event['message']}"]
     if kind == "exit":
         if event.get("signal") is not None:
             how = f"killed by signal {event['signal']}"

@@ -62,9 +62,12 @@ class MaxBucketsParameter(gdb.Parameter):
         return ""
 
 
-# The render program's default: build/bin/mapviz-render of the tree this extension is in.
+# The render program's default: build/bin/mapviz-render of the tree this extension is in, or,
+# when it is installed (PREFIX/share/mapviz/gdb), PREFIX/bin/mapviz-render.
 TREE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_RENDER = os.path.join(TREE, "build", "bin", "mapviz-render")
+_INSTALLED = os.path.basename(TREE) == "mapviz" and os.path.basename(os.path.dirname(TREE)) == "share"
+DEFAULT_RENDER = (os.path.join(os.path.dirname(os.path.dirname(TREE)), "bin", "mapviz-render") if _INSTALLED
+                  else os.path.join(TREE, "build", "bin", "mapviz-render"))
 
 
 class RenderProgramParameter(gdb.Parameter):

@@ -165,6 +165,24 @@ def test_installed_tracer_follows_a_delete(installs, user_program):
     assert "-> emptyOne" in run.stderr and "count 20 -> 19" in run.stderr, run.stderr
 
 
+def test_installed_render_draws_what_the_installed_tracer_recorded(installs, user_program, tmp_path):
+    """mapviz-render is installed beside mapviz-trace, and the installed extension's
+    `mapviz replay --svg` runs it."""
+    exe, env = user_program
+    bin_dir = installed(installs[PREFIX], PREFIX, "bin")
+    rec = tmp_path / "users.jsonl"
+    run = subprocess.run([str(bin_dir / "mapviz-trace"), "--format", "json", "-o", str(rec), "-m", "users",
+                          "-k", "7", "-e", "delete", "--", str(exe)], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    drawn = subprocess.run([str(bin_dir / "mapviz-render"), str(rec)], capture_output=True, text=True, timeout=60)
+    assert drawn.returncode == 0 and "emptyOne" in drawn.stdout, drawn.stderr
+    gdb_dir = installed(installs[PREFIX], PREFIX, "share/mapviz/gdb")
+    out = gdb_batch(exe, env, [f"source {gdb_dir}/mapviz.py", f"mapviz replay {rec} --svg {tmp_path}/gdb.svg"])
+    assert f"wrote {tmp_path}/gdb.svg" in out, out
+    assert (tmp_path / "gdb.svg").read_text() == drawn.stdout
+
+
 def test_installed_man_page_renders(installs):
     page = installed(installs[PREFIX], PREFIX, "share/man/man1/mapviz-trace.1")
     env = dict(os.environ, MANPAGER="cat", MANWIDTH="80", LC_ALL="C.UTF-8")
@@ -172,6 +190,9 @@ def test_installed_man_page_renders(installs):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("MAPVIZ-TRACE(1)"), run.stdout[:300]
     assert "follow one key" in " ".join(run.stdout.split()) and "SYNOPSIS" in run.stdout
+    render = installed(installs[PREFIX], PREFIX, "share/man/man1/mapviz-render.1")
+    run = subprocess.run(["man", "-l", str(render)], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and run.stdout.startswith("MAPVIZ-RENDER(1)"), run.stderr + run.stdout[:300]
 
 
 def test_uninstall_removes_every_installed_file(tmp_path):

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "session/session.h"
 
+#include "events/svg.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -29,7 +31,7 @@ static const char usage_text[] =
 	"  -r, --reads           also report reads of the watched cells\n"
 	"  -s, --stack           a backtrace with each event\n"
 	"  -o, --output FILE     events go there ('-': standard output; default: standard error)\n"
-	"      --format text|json  text (default) or JSON Lines\n"
+	"      --format text|json|svg  text (default), JSON Lines, or an SVG picture (at the end)\n"
 	"      --step            exact delete mode: single-step each delete and diff the bucket chain\n"
 	"  -n, --max-events N    stop after N events (and detach)\n"
 	"  -p, --pid PID         attach to a running process\n"
@@ -113,8 +115,10 @@ static void parse(int argc, char **argv, struct options *o)
 				o->writer = &writer_text;
 			else if (strcmp(optarg, "json") == 0)
 				o->writer = &writer_json;
+			else if (strcmp(optarg, "svg") == 0)
+				o->writer = &writer_svg;
 			else
-				usage_error("bad --format %s: text or json", optarg);
+				usage_error("bad --format %s: text, json or svg", optarg);
 			break;
 		case OPT_STEP: o->step = true; break;
 		case 'n':
