@@ -113,23 +113,27 @@ class MapvizPrinters(gdb.printing.PrettyPrinter):
 
     def __init__(self):
         super().__init__("mapviz")
+        # The value last found not to be a map. GDB asks this object twice about each value
+        # of a Go program (it is in that objfile's list and in the global one), passing the
+        # same gdb.Value object both times; the answer depends on the type alone.
+        self._not_mine = None
 
     def __call__(self, value):
-        if not self.enabled:
+        if not self.enabled or value is self._not_mine:
             return None
         try:
             code = value.type.code
-            if code not in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_TYPEDEF):
-                return None
-            if code == gdb.TYPE_CODE_STRUCT and value.type.name == "string" and kind_of(value.type) == "string":
-                return GoStringPrinter(value)
-            if model.recognize(value) is None:
-                return None
-            if value.type.strip_typedefs().code == gdb.TYPE_CODE_PTR and int(value) == 0:
-                return None  # GDB's own (counts_map *) 0x0
+            if code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_TYPEDEF):
+                if code == gdb.TYPE_CODE_STRUCT and value.type.name == "string" and kind_of(value.type) == "string":
+                    return GoStringPrinter(value)
+                if model.recognize(value) is not None:
+                    if value.type.strip_typedefs().code != gdb.TYPE_CODE_PTR or int(value) != 0:
+                        return MapPrinter(value)
+                    return None   # GDB's own (counts_map *) 0x0
         except (gdb.error, MapvizError):
             return None
-        return MapPrinter(value)
+        self._not_mine = value
+        return None
 
 
 # The one printer object: registered globally, and first among the printers of each Go
