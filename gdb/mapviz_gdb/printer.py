@@ -55,7 +55,7 @@ class MapPrinter:
         if ref is None:
             return
         as_text = self._printing_text and _text_prints_alike()
-        key_value, elem_value = ref.key_codec.for_gdb, ref.elem_codec.for_gdb
+        key_child, elem_child = ref.key_codec.child_function(as_text), ref.elem_codec.child_function(as_text)
         names = _child_names
         n = 0
         try:
@@ -67,8 +67,8 @@ class MapPrinter:
                     yield names[n], ecell   # ecell is the marker text
                     yield names[n + 1], "<skipped>"
                 else:
-                    yield names[n], key_value(kcell, as_text)
-                    yield names[n + 1], elem_value(ecell, as_text)
+                    yield names[n], key_child(kcell)
+                    yield names[n + 1], elem_child(ecell)
                 n += 2
         except Exception as exc:
             yield f"[{n}]", f"<{one_line(exc)}>"

@@ -89,5 +89,13 @@ class Codec(CellCodec):
             return self.int_text(raw)
         return self.value_child(raw, as_text)
 
+    def child_function(self, as_text):
+        """for_gdb(cell, as_text) as a function of the cell alone; for integers held in their
+        cells (nothing to read, nothing to fail) as text, one struct.unpack and str."""
+        if as_text and self._digits is not None and not self.indirect and not self.is_bool:
+            unpack = self._digits.unpack_from
+            return lambda cell: str(unpack(cell)[0])
+        return lambda cell: self.for_gdb(cell, as_text)
+
     def value_child(self, raw, as_text):
         return gdb.Value(raw, self.type)
