@@ -15,7 +15,7 @@ only when GDB would print the same text: no format letter (print/x), output-radi
 import gdb
 import gdb.printing
 
-from . import elf, memory, model
+from . import elf, model
 from .errors import MapvizError, one_line
 from .model.codec_go import go_string_data, kind_of
 
@@ -85,6 +85,10 @@ def _text_prints_alike():
     return "format" not in gdb.print_options() and gdb.parameter("output-radix") == 10
 
 
+# No Go string is this long (GDB itself reads no more of one than `set print elements`).
+_GO_STRING_LENGTH_LIMIT = 1 << 40
+
+
 class GoStringPrinter:
     """A Go string as text ("alice"), not as its {str, len} header: so a Go map's string keys
     and elems, given to GDB/MI front ends as values of type string, show as strings, and so
@@ -101,7 +105,7 @@ class GoStringPrinter:
             length = int(self.value["len"])
             if length == 0:
                 return ""
-            if not 0 < length <= memory.MAX_STRING:
+            if not 0 < length < _GO_STRING_LENGTH_LIMIT:
                 return f"<bad string length {length}>"
             return go_string_data(int(self.value["str"]), length)
         except gdb.error as exc:
