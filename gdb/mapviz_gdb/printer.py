@@ -5,12 +5,19 @@ live_entries mirrors the map's own iterator). Children are produced
 lazily, so `set print elements` bounds the work as well as the output.
 to_string() and children() each read the map when first needed: GDB/MI front
 ends (-var-create, -var-list-children) call children() without to_string().
+
+Children are text or values (model/codec_base.py). GDB prints a value as text
+(print, -stack-list-locals, a backtrace's arguments) by calling to_string() and
+then children() of one printer object; a variable object never calls to_string()
+of a printer with children. So children() yields text only after to_string() and
+only when GDB would print the same text: no format letter (print/x), output-radix 10.
 """
 import gdb
 import gdb.printing
 
 from . import elf, model
 from .errors import MapvizError, one_line
+from .model.codec_go import go_string_data, kind_of
 
 
 class MapPrinter:
@@ -18,6 +25,7 @@ class MapPrinter:
         self.value = value
         self._ref = None
         self._problem = None
+        self._printing_text = False   # to_string() was called: GDB is printing text
 
     def _map(self):
         """The MapView, read once; None (and the reason in _problem) when it cannot be read."""
@@ -29,6 +37,7 @@ class MapPrinter:
         return self._ref
 
     def to_string(self):
+        self._printing_text = True
         ref = self._map()
         if ref is None:
             return self._problem
@@ -45,7 +54,8 @@ class MapPrinter:
         ref = self._map()
         if ref is None:
             return
-        key_value, elem_value = ref.key_codec.for_gdb, ref.elem_codec.for_gdb
+        as_text = self._printing_text and _text_prints_alike()
+        key_child, elem_child = ref.key_codec.child_function(as_text), ref.elem_codec.child_function(as_text)
         names = _child_names
         n = 0
         try:
@@ -57,8 +67,8 @@ class MapPrinter:
                     yield names[n], ecell   # ecell is the marker text
                     yield names[n + 1], "<skipped>"
                 else:
-                    yield names[n], key_value(kcell)
-                    yield names[n + 1], elem_value(ecell)
+                    yield names[n], key_child(kcell)
+                    yield names[n + 1], elem_child(ecell)
                 n += 2
         except Exception as exc:
             yield f"[{n}]", f"<{one_line(exc)}>"
@@ -69,26 +79,65 @@ class MapPrinter:
 _child_names = []
 
 
+def _text_prints_alike():
+    """Whether a cell's own text is what GDB prints for its value under the options of the
+    print in progress: no format letter (print/x, -var-set-format), decimal output."""
+    return "format" not in gdb.print_options() and gdb.parameter("output-radix") == 10
+
+
+# No Go string is this long (GDB itself reads no more of one than `set print elements`).
+_GO_STRING_LENGTH_LIMIT = 1 << 40
+
+
+class GoStringPrinter:
+    """A Go string as text ("alice"), not as its {str, len} header: so a Go map's string keys
+    and elems, given to GDB/MI front ends as values of type string, show as strings, and so
+    do the string fields of struct keys a front end expands."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def display_hint(self):
+        return "string"
+
+    def to_string(self):
+        try:
+            length = int(self.value["len"])
+            if length == 0:
+                return ""
+            if not 0 < length < _GO_STRING_LENGTH_LIMIT:
+                return f"<bad string length {length}>"
+            return go_string_data(int(self.value["str"]), length)
+        except gdb.error as exc:
+            return f"<{one_line(exc)}>"
+
+
 class MapvizPrinters(gdb.printing.PrettyPrinter):
     """Finds maps (hmap's and Go's, and pointers to them) among the values GDB prints."""
 
     def __init__(self):
         super().__init__("mapviz")
+        # The value last found not to be a map. GDB asks this object twice about each value
+        # of a Go program (it is in that objfile's list and in the global one), passing the
+        # same gdb.Value object both times; the answer depends on the type alone.
+        self._not_mine = None
 
     def __call__(self, value):
-        if not self.enabled:
+        if not self.enabled or value is self._not_mine:
             return None
         try:
             code = value.type.code
-            if code not in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_TYPEDEF):
-                return None
-            if model.recognize(value) is None:
-                return None
-            if value.type.strip_typedefs().code == gdb.TYPE_CODE_PTR and int(value) == 0:
-                return None  # GDB's own (counts_map *) 0x0
+            if code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_TYPEDEF):
+                if code == gdb.TYPE_CODE_STRUCT and value.type.name == "string" and kind_of(value.type) == "string":
+                    return GoStringPrinter(value)
+                if model.recognize(value) is not None:
+                    if value.type.strip_typedefs().code != gdb.TYPE_CODE_PTR or int(value) != 0:
+                        return MapPrinter(value)
+                    return None   # GDB's own (counts_map *) 0x0
         except (gdb.error, MapvizError):
             return None
-        return MapPrinter(value)
+        self._not_mine = value
+        return None
 
 
 # The one printer object: registered globally, and first among the printers of each Go

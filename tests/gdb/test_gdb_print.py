@@ -86,3 +86,17 @@ def test_map_arguments_print_in_backtraces():
     out = run_gdb([fixture_path("maps"), "/dev/null"], ["print h", "print *h"], stop="hmap_delete")
     assert re.fullmatch(r"\$1 = u64s_map of length 100 = \{.*\}", out[0])
     assert out[0] == out[1].replace("$2", "$1")
+
+
+def test_format_letters_and_output_radix_apply_to_keys_and_elems(maps_run):
+    # Children are text only where GDB would print the same text: a format letter or
+    # another output radix makes them values again, which GDB formats.
+    out = maps_run(["set print elements unlimited", "print/x *u64s", "print/d *u64s", "set output-radix 16",
+                    "print *u64s", "set output-radix 10", "print -elements 4 -- *u64s", "print *names"])
+    truth = sorted((e.key, e.elem) for e in maps_run.truth["u64s"].entries)
+    for text in (out[1], out[4]):
+        hex_pairs = re.findall(r"\[(0x[0-9a-f]+)\] = (0x[0-9a-f]+)", text)
+        assert sorted((int(k, 16), int(v, 16)) for k, v in hex_pairs) == truth, text[:200]
+    assert sorted(pairs(out[2])) == truth and "0x" not in out[2]
+    assert len(pairs(out[6])) == 2 and out[6].endswith("...}")
+    assert '["banana"] = 1' in out[7]

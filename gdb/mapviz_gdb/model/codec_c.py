@@ -3,18 +3,13 @@
 From a cell's bytes to a value for GDB, text, hash input and identity; keys are
 parsed by codec_c_keys.
 """
-import struct
-
 import gdb
 
 from .. import memory
 from ..errors import Unreadable
-from . import view
+from .codec_base import Codec
 from .codec_c_keys import parse_key
 from .literal import quote
-
-_INT_FORMATS = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
-                (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
 
 
 def _is_char_pointer(t):
@@ -25,7 +20,7 @@ def _is_char_pointer(t):
     return target.sizeof == 1 and target.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR)
 
 
-class CellCodec(view.CellCodec):
+class CellCodec(Codec):
     """Decodes one kind of cell (the keys or the elems of a map type) by its C type.
 
     A direct cell holds the value; an indirect cell holds a pointer to it.
@@ -36,23 +31,12 @@ class CellCodec(view.CellCodec):
     def __init__(self, value_type, indirect, is_string=False):
         super().__init__(value_type, indirect)
         self.is_string = is_string or _is_char_pointer(value_type)
-        st = value_type.strip_typedefs()
-        self.is_bool = st.code == gdb.TYPE_CODE_BOOL
-        self._int = None
-        if st.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_BOOL, gdb.TYPE_CODE_CHAR) and st.sizeof in (1, 2, 4, 8):
-            signed = bool(getattr(st, "is_signed", False)) and not self.is_bool
-            self._int = struct.Struct("<" + _INT_FORMATS[(st.sizeof, signed)])
 
-    def for_gdb(self, cell):
-        """What the pretty printer yields: a Python int or a gdb.Value."""
-        try:
-            raw = self.value_bytes(cell)
-        except Unreadable as e:
-            return e.marker
-        if self._int is not None and not self.is_bool:
-            return self._int.unpack_from(raw)[0]
+    def value_child(self, raw, as_text):
+        """A gdb.Value of the cell's C type; as text, a string key is a lazy string (GDB reads
+        and quotes it, and `set print elements` bounds it, without asking the printers)."""
         v = gdb.Value(raw, self.type)
-        if self.is_string:
+        if as_text and self.is_string:
             try:
                 return v.lazy_string()
             except gdb.error:
@@ -66,8 +50,7 @@ class CellCodec(view.CellCodec):
         except Unreadable as e:
             return e.marker
         if self._int is not None:
-            n = self._int.unpack_from(raw)[0]
-            return ("true" if n else "false") if self.is_bool else str(n)
+            return self.int_text(raw)
         if self.is_string:
             ptr = memory.u64(raw)
             if ptr == 0:

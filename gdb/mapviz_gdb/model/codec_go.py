@@ -27,12 +27,11 @@ from .. import memory
 from ..argsplit import split_top_level
 from ..errors import MapvizError, Unreadable
 from . import hash_go
+from .codec_base import Codec
 from .literal import quote
-from .view import CellCodec, Key
+from .view import Key
 
 MAX_SHOWN = 64          # bytes of a string shown before "..."
-_INT = {(1, False): "B", (2, False): "H", (4, False): "I", (8, False): "Q",
-        (1, True): "b", (2, True): "h", (4, True): "i", (8, True): "q"}
 _BARE_WORD = re.compile(r"[A-Za-z0-9_.\-/:@+]+\Z")
 
 
@@ -94,18 +93,13 @@ def hash_type(t):
     raise hash_go.GoHashError(f"{t} is not a Go key type")
 
 
-class GoCodec(CellCodec):
+class GoCodec(Codec):
     """Decodes one kind of cell (a Go map type's keys or elems) by its Go type."""
 
     def __init__(self, value_type, indirect):
         super().__init__(value_type, indirect)
         self.kind = kind_of(value_type)
         self.is_string = self.kind == "string"
-        st = value_type.strip_typedefs()
-        self._int = None
-        if self.kind in ("int", "bool") and st.sizeof in (1, 2, 4, 8):
-            signed = bool(getattr(st, "is_signed", False)) and self.kind == "int"
-            self._int = struct.Struct("<" + _INT[(st.sizeof, signed)])
         self._hash_type = None
 
     # ---- showing ----
@@ -116,21 +110,23 @@ class GoCodec(CellCodec):
         except Unreadable as e:
             return e.marker
 
-    def for_gdb(self, cell):
-        """What the pretty printer yields: a Python int, float or str, or the text."""
-        try:
-            raw = self.value_bytes(cell)
-        except Unreadable as e:
-            return e.marker
-        if self._int is not None:
-            n = self._int.unpack_from(raw)[0]
-            return n if self.kind == "int" else gdb.Value(bool(n))
-        if self.kind == "float":
-            return struct.unpack("<f" if self.size == 4 else "<d", raw)[0]
-        if self.kind == "string" and 0 < memory.u64(raw, 8) <= memory.MAX_STRING:
-            # A lazy string of C chars: GDB reads and quotes it, front ends see a string.
-            data = gdb.Value(memory.u64(raw)).cast(memory.c_type("char").pointer())
-            return data.lazy_string(length=memory.u64(raw, 8))
+    def value_child(self, raw, as_text):
+        """As text: a string is a lazy string (GDB reads and quotes it, bounded by `set print
+        elements`), a struct, array, pointer or interface mapviz's own text. As a value: a
+        gdb.Value of the cell's Go type (string, main.point, *main.item), an interface's
+        dynamic value typed by its dynamic type ((int) 42 is the int 42). Floats are always
+        values: GDB's float notation is its own."""
+        if self.kind in ("int", "bool", "float") or not as_text and self.kind != "interface":
+            return gdb.Value(raw, self.type)
+        if self.kind == "string" and as_text and 0 < memory.u64(raw, 8) <= memory.MAX_STRING:
+            return go_string_data(memory.u64(raw), memory.u64(raw, 8))
+        if self.kind == "interface" and not as_text:
+            try:
+                value = _dynamic_value(self.type.strip_typedefs(), raw)
+            except Unreadable as e:
+                return e.marker
+            if value is not None:
+                return value
         return format_value(self.type, raw)
 
     # ---- hashing and comparing ----
@@ -303,20 +299,38 @@ def _lookup_go_type(name):
     return None
 
 
+def _dynamic_bytes(t, raw):
+    """The bytes of an interface's dynamic value of type t: the data word itself for a
+    pointer-shaped type, else what it points to. May raise Unreadable."""
+    if kind_of(t) == "pointer":
+        return raw[8:16]
+    return memory.read(memory.u64(raw, 8), t.sizeof)
+
+
 def _format_interface(st, raw):
     name, _ = _dynamic_type(st, raw)
     if name is None:
         return "nil"
-    data = memory.u64(raw, 8)
     t = _lookup_go_type(name)
     if t is None:
-        return f"({name}) {data:#x}"
+        return f"({name}) {memory.u64(raw, 8):#x}"
     try:
-        if kind_of(t) == "pointer":   # pointer-shaped: the data word is the value
-            return f"({name}) {format_value(t, raw[8:16])}"
-        return f"({name}) {format_value(t, memory.read(data, t.sizeof))}"
+        return f"({name}) {format_value(t, _dynamic_bytes(t, raw))}"
     except Unreadable as e:
         return f"({name}) {e.marker}"
+
+
+def _dynamic_value(st, raw):
+    """An interface's dynamic value as a gdb.Value of its dynamic type, or None (nil, or a
+    type GDB does not know by name). May raise Unreadable."""
+    name, _ = _dynamic_type(st, raw)
+    t = _lookup_go_type(name) if name is not None else None
+    return None if t is None else gdb.Value(_dynamic_bytes(t, raw), t)
+
+
+def go_string_data(ptr, length):
+    """A Go string's bytes as a lazy string of C chars: GDB reads and quotes it."""
+    return gdb.Value(ptr).cast(memory.c_type("char").pointer()).lazy_string(length=length)
 
 
 # ---- identity: what equal keys share ----

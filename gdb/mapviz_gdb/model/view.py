@@ -113,8 +113,9 @@ class CellCodec:
     """What codecs share: one kind of cell (a map type's keys or its elems), which holds the
     value (direct) or a pointer to it (indirect: values over the design's size limit).
 
-    A codec also has text(cell), for_gdb(cell) (what the printer yields), hash_input(cell),
-    identity(cell) and parse_key(view, text) -> Key, each in its language's notation."""
+    A codec also has text(cell), for_gdb(cell, as_text) (what the printer yields, see
+    codec_base), hash_input(cell), identity(cell) and parse_key(view, text) -> Key, each in
+    its language's notation."""
 
     def __init__(self, value_type, indirect):
         self.type = value_type

@@ -4,16 +4,20 @@
 Measured in one run, each figure the best of 5 rounds (3 for the cores) in which the
 commands take turns:
   floor        a trivial printer yielding N integer pairs (GDB's children protocol, nothing else)
+  text floor   the same printer yielding each integer as text (str): mapviz's print yields an
+               integer key or elem as its text (GDB prints it as it is, asking no printer),
+               so this is the protocol's own cost for the children mapviz yields
   print        `print *big` with mapviz's printer (live entries decoded from bulk reads)
   show         `mapviz show big` with every bucket (set mapviz max-buckets unlimited)
   unordered    `print *m` of a std::unordered_map<uint64_t, uint64_t> with libstdc++'s printer
 at 30k entries live, then at 100k and 1M entries from core files (linear scaling:
 microseconds per entry should stay flat). Targets: print <= 1.5x floor, show <= 2x floor,
-unordered_map printer >= 4x slower than mapviz's print.
+unordered_map printer >= 4x slower than mapviz's print. print / text floor is shown beside:
+what mapviz's own decoding costs over the protocol's.
 
 Then a Go 1.19 program's 100k-entry map[int64]int64, live, in one GDB session where Go's own
 runtime-gdb.py is auto-loaded beside mapviz (best of 2 rounds, Go's printer being slow):
-  floor, print, show   as above (`print main.big`, `mapviz show main.big`)
+  floor, text floor, print, show   as above (`print main.big`, `mapviz show main.big`)
   runtime-gdb.py       `print main.big` with mapviz's printer disabled (Go's prints it then)
 Then Delve's `print main.big` of the same program stopped at the same breakpoint, with
 `config max-array-values` raised so it prints all 100k entries (checked entry by entry),
@@ -67,9 +71,16 @@ def make_core(n, directory):
     return core
 
 
-MAP_COMMANDS = {"floor": "print floor_pairs", "print": "print *big", "show": "mapviz show big"}
+def text_floor(print_floor):
+    """Commands that time print_floor with session.py's floor printer yielding text."""
+    return ["python FloorPrinter.as_text = True", print_floor, "python FloorPrinter.as_text = False"]
+
+
+MAP_COMMANDS = {"floor": "print floor_pairs", "text": text_floor("print floor_pairs"), "print": "print *big",
+                "show": "mapviz show big"}
 GO_ENTRIES = 100_000
-GO_COMMANDS = {"floor": "print main.floor", "print": "print main.big", "show": "mapviz show main.big",
+GO_COMMANDS = {"floor": "print main.floor", "text": text_floor("print main.floor"), "print": "print main.big",
+               "show": "mapviz show main.big",
                "runtime": ["disable pretty-printer global mapviz", "print main.big",
                            "enable pretty-printer global mapviz"]}
 GO_RUNTIME = pathlib.Path("/usr/lib/go-1.19/src/runtime/runtime-gdb.py")
@@ -80,7 +91,7 @@ def go_row():
     safe = {str(GO_RUNTIME.parent), str(GO_RUNTIME.resolve().parent)}
     r = gdb([BUILD / "bigmap-go", GO_ENTRIES], GO_COMMANDS, repeat=2, stop="main.breakHere",
             iex=[f"add-auto-load-safe-path {p}" for p in sorted(safe)])
-    for name in ("floor", "print", "runtime"):
+    for name in ("floor", "text", "print", "runtime"):
         if r[name]["entries"] != GO_ENTRIES:
             sys.exit(f"bench: Go {name} printed {r[name]['entries']} entries of {GO_ENTRIES}")
     return r
@@ -101,20 +112,22 @@ def main():
             core.unlink()
 
     for n, where, r, unordered in rows:   # every printer printed every entry
-        for name, got in [("floor", r["floor"]), ("print", r["print"])] + ([("unordered", unordered)] if unordered else []):
+        for name, got in [("floor", r["floor"]), ("text floor", r["text"]), ("print", r["print"])] + \
+                ([("unordered", unordered)] if unordered else []):
             if got["entries"] != n:
                 sys.exit(f"bench: {name} printed {got['entries']} entries of {n}")
         if r["show"]["bytes"] < 20 * n:
             sys.exit(f"bench: mapviz show printed only {r['show']['bytes']} bytes for {n} entries")
-    print(f"{'entries':>9} {'from':>5} | {'floor s':>8} {'print s':>8} {'show s':>8} {'unord. s':>8} | "
-          f"{'print/floor':>11} {'show/floor':>10} {'unord/print':>11} | {'us/entry print':>14} {'show':>6}")
+    print(f"{'entries':>9} {'from':>5} | {'floor s':>8} {'text fl.':>8} {'print s':>8} {'show s':>8} {'unord. s':>8} | "
+          f"{'print/floor':>11} {'print/text':>10} {'show/floor':>10} {'unord/print':>11} | "
+          f"{'us/entry print':>14} {'show':>6}")
     ok = True
     for n, where, r, unordered in rows:
-        fl, pr, sh = r["floor"]["seconds"], r["print"]["seconds"], r["show"]["seconds"]
+        fl, tx, pr, sh = (r[k]["seconds"] for k in ("floor", "text", "print", "show"))
         un = f"{unordered['seconds']:8.3f}" if unordered else f"{'':>8}"
         ratio_un = f"{unordered['seconds'] / pr:10.2f}x" if unordered else f"{'':>11}"
-        print(f"{n:>9} {where:>5} | {fl:8.3f} {pr:8.3f} {sh:8.3f} {un} | {pr / fl:10.2f}x {sh / fl:9.2f}x "
-              f"{ratio_un} | {pr / n * 1e6:14.2f} {sh / n * 1e6:6.2f}")
+        print(f"{n:>9} {where:>5} | {fl:8.3f} {tx:8.3f} {pr:8.3f} {sh:8.3f} {un} | {pr / fl:10.2f}x {pr / tx:9.2f}x "
+              f"{sh / fl:9.2f}x {ratio_un} | {pr / n * 1e6:14.2f} {sh / n * 1e6:6.2f}")
         if n == 30000:
             ok &= pr / fl <= 1.5 and sh / fl <= 2.0 and unordered["seconds"] / pr >= 4
     print(f"targets at 30k (print <= 1.5x floor, show <= 2x floor, unordered_map >= 4x print): "
@@ -124,11 +137,12 @@ def main():
         print("Go 1.19 case skipped: no Go 1.19 (make bench builds bigmap-go with /usr/lib/go-1.19)")
         return 0
     g = go_row()
-    fl, pr, sh, rt = (g[k]["seconds"] for k in ("floor", "print", "show", "runtime"))
+    fl, tx, pr, sh, rt = (g[k]["seconds"] for k in ("floor", "text", "print", "show", "runtime"))
     print(f"\nGo 1.19 map[int64]int64, {GO_ENTRIES} entries live, runtime-gdb.py loaded too:")
-    print(f"{'floor s':>8} {'print s':>8} {'show s':>8} {'runtime-gdb.py s':>16} | {'print/floor':>11} "
-          f"{'runtime-gdb.py/print':>20} | {'us/entry print':>14}")
-    print(f"{fl:8.3f} {pr:8.3f} {sh:8.3f} {rt:16.3f} | {pr / fl:10.2f}x {rt / pr:19.1f}x | {pr / GO_ENTRIES * 1e6:14.2f}")
+    print(f"{'floor s':>8} {'text fl.':>8} {'print s':>8} {'show s':>8} {'runtime-gdb.py s':>16} | {'print/floor':>11} "
+          f"{'print/text':>10} {'runtime-gdb.py/print':>20} | {'us/entry print':>14}")
+    print(f"{fl:8.3f} {tx:8.3f} {pr:8.3f} {sh:8.3f} {rt:16.3f} | {pr / fl:10.2f}x {pr / tx:9.2f}x {rt / pr:19.1f}x | "
+          f"{pr / GO_ENTRIES * 1e6:14.2f}")
     go_ok = pr / fl <= 1.5 and rt / pr >= 30
     version = dlv_version()
     if version is None:

@@ -1,7 +1,10 @@
 """Runs inside GDB for bench.py: time the printers and mapviz show, print one JSON line.
 
 The floor is GDB's own children protocol at its cheapest: a printer for
-struct floor_pairs that yields n integer pairs and does nothing else.
+struct floor_pairs that yields n integer pairs and does nothing else. GDB makes
+a value of each child and asks every pretty printer about it. The text floor is
+the same printer yielding each integer as text (str(i)), which GDB writes out as
+it is: the protocol's cost for text children, as mapviz's print yields integers.
 """
 import json
 import os
@@ -13,6 +16,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 
 
 class FloorPrinter:
+    as_text = False   # `python FloorPrinter.as_text = True`: the text floor
+
     def __init__(self, value):
         self.n = int(value["n"])
 
@@ -23,6 +28,11 @@ class FloorPrinter:
         return "map"
 
     def children(self):
+        if FloorPrinter.as_text:
+            for i in range(self.n):
+                yield "", str(i)
+                yield "", str(i * 3)
+            return
         for i in range(self.n):
             yield "", i
             yield "", i * 3
