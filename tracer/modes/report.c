@@ -40,6 +40,14 @@ static void stack_top_at(struct mode_env *T, struct stack *s, uint64_t pc)
 	*s = top;
 }
 
+bool event_stack(struct mode_env *T, pid_t tid, uint64_t pc, struct stack *s)
+{
+	if (!T->unw || T->unw_ops->walk(T->unw, tid, s, EVENT_MAX_FRAMES) <= 0)
+		return false;
+	stack_top_at(T, s, pc);
+	return true;
+}
+
 /* old or new of a field, as the program's types and the design's names show it. whole: the
  * bytes b start at the field's first byte. */
 static void decode(struct mode_env *T, enum map_field field, bool whole, const uint8_t *b,
@@ -95,11 +103,7 @@ void report_range(struct mode_env *T, pid_t tid, const struct code_loc *code, bo
 			n = 8; /* events carry the first 8 bytes of a field */
 		if (op == OP_NONE) {
 			op = op_of(T, tid, code->pc);
-			if (T->stack && T->unw &&
-			    T->unw_ops->walk(T->unw, tid, &stack, EVENT_MAX_FRAMES) > 0) {
-				stack_top_at(T, &stack, code->pc);
-				have_stack = true;
-			}
+			have_stack = T->stack && event_stack(T, tid, code->pc, &stack);
 		}
 		struct event e = {
 			.type = writes ? EV_WRITE : EV_READ,

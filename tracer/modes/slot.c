@@ -7,7 +7,7 @@
  * exists, the global that will point to it is watched instead.
  */
 #define _GNU_SOURCE
-#include "modes/mode.h"
+#include "modes/slot.h"
 #include "modes/race.h"
 #include "modes/report.h"
 #include "base/diag.h"
@@ -47,6 +47,12 @@ static void slot_regions(struct mode_env *T, struct region *r)
 	T->model->design->plan_slot(T->model, T->map_addr, &T->loc, &plan);
 	for (int i = 0; i < plan.n; i++) {
 		const struct plan_item *p = &plan.item[i];
+		/* With --reads the growth pointer's register watches the writer flag instead: who
+		 * is inside a write, and growth seen at the end of the write that grew (race.c). */
+		if (T->reads && p->role == ROLE_BUCKETS) {
+			add(T, r, &n, T->map_addr + T->model->hdr[FIELD_FLAGS].off, 1, ROLE_FLAGS, false);
+			continue;
+		}
 		bool cell = p->role == ROLE_CELL || p->role == ROLE_KEYCELL || p->role == ROLE_ELEMCELL;
 		add(T, r, &n, p->addr, p->len, p->role, cell && T->reads);
 	}
@@ -193,7 +199,7 @@ static void report_cell_hit(struct mode_env *T, struct thread *t, const regs_t *
 		race_check(T, t, &s->queue[s->nqueued - 1]);
 }
 
-static void slot_hit(struct mode_env *T, const struct hit *h)
+void slot_hit(struct mode_env *T, const struct hit *h)
 {
 	struct thread *t = thread_find(T->tg, h->tid);
 	const regs_t *regs = &h->regs;
@@ -229,6 +235,10 @@ static void slot_hit(struct mode_env *T, const struct hit *h)
 		case ROLE_ELEMCELL:
 			report_cell_hit(T, t, regs, r, &cs);
 			break;
+		case ROLE_FLAGS: /* (--reads) a write operation begins or ends */
+			if (race_flag_hit(T, t, regs, r) && buckets_now(T) != T->last_buckets)
+				moved_maybe = true;
+			break;
 		case ROLE_BUCKETS: {
 			struct chainset none = {.n = 0};
 			report_region_hit(T, t->tid, regs, r, &none, T->map_addr);
@@ -261,7 +271,7 @@ static void slot_hit(struct mode_env *T, const struct hit *h)
 }
 
 /* The map is freed when its free function is called with it (first argument, C ABI). */
-static bool slot_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, struct bp *b)
+bool slot_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, struct bp *b)
 {
 	if (b && b->kind == BP_FREE && T->map_addr &&
 	    T->tg->isa->arg(regs, ABI_C, 0) == T->map_addr)
@@ -269,7 +279,7 @@ static bool slot_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, 
 	return false;
 }
 
-static int slot_begin(struct mode_env *T, struct thread *current)
+int slot_begin(struct mode_env *T, struct thread *current)
 {
 	uint64_t addr;
 	const char *free_func = T->model->source->free_func;
@@ -282,21 +292,6 @@ static int slot_begin(struct mode_env *T, struct thread *current)
 const struct mode_ops mode_slot = {
 	.name = "slot",
 	.start = slot_begin,
-	.on_hit = slot_hit,
-	.on_breakpoint = slot_breakpoint,
-};
-
-/* The same, every access to the cells watched: a race is an access while another thread is
- * inside a write (race.c). */
-static int race_begin(struct mode_env *T, struct thread *current)
-{
-	T->reads = true;
-	return slot_begin(T, current);
-}
-
-const struct mode_ops mode_race = {
-	.name = "slot",
-	.start = race_begin,
 	.on_hit = slot_hit,
 	.on_breakpoint = slot_breakpoint,
 };
