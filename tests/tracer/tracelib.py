@@ -111,6 +111,11 @@ def check_event(ev):
             assert isinstance(ev["other_tid"], int) and ev["other_tid"] != ev["tid"], ev
             for f in ev["other_stack"]:
                 check_frame(f)
+            assert ev["access"] in ("read", "write"), ev
+            other = ev["other"]
+            assert set(other) == {"tid", "op", "stack"}, ev
+            assert other["tid"] == ev["other_tid"] and other["stack"] == ev["other_stack"], ev
+            assert other["op"] is None or other["op"] in OPS, ev
     elif t == "move":
         assert isinstance(ev["reason"], str), ev
         for k in ("from", "to"):
@@ -142,6 +147,23 @@ class Trace:
         return [e for e in self.events if e["type"] == t]
 
 
+def parse_events(lines):
+    """JSON Lines events, each schema-checked, and the stream as a whole."""
+    events = []
+    for line in lines:
+        ev = json.loads(line)
+        check_event(ev)
+        check_store_line(ev)
+        events.append(ev)
+    if events:
+        assert events[0]["type"] == "meta"
+        assert all(e["type"] != "meta" for e in events[1:])
+        seqs = [e["seq"] for e in events[1:]]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert events[-1]["type"] == "exit", events[-1]  # every stream ends with one
+    return events
+
+
 def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, norandom=False):
     """Runs mapviz-trace with events written to a file; returns a Trace."""
     out = tmp_path / f"events{len(list(tmp_path.iterdir()))}.{fmt}"
@@ -154,20 +176,20 @@ def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, n
     full_env.update(env or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)
     data = out.read_text() if out.exists() else ""
-    events = []
-    if fmt == "json":
-        for line in data.splitlines():
-            ev = json.loads(line)
-            check_event(ev)
-            check_store_line(ev)
-            events.append(ev)
-        if events:
-            assert events[0]["type"] == "meta"
-            assert all(e["type"] != "meta" for e in events[1:])
-            seqs = [e["seq"] for e in events[1:]]
-            assert seqs == list(range(1, len(seqs) + 1))
-            assert events[-1]["type"] == "exit", events[-1]  # every stream ends with one
+    events = parse_events(data.splitlines()) if fmt == "json" else []
     return Trace(proc, events, data)
+
+
+def run_trace_beside(args, program, timeout=120):
+    """Runs mapviz-trace with JSON events on standard error, where the program writes its own
+    lines too: a Trace whose events are the JSON lines and whose text is all of standard error,
+    in the order written (lines: the same, split)."""
+    cmd = [str(TRACER), "--format", "json"] + list(args) + ["--"] + [str(a) for a in program]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    t = Trace(proc, [], proc.stderr)
+    t.lines = proc.stderr.splitlines()
+    t.events = parse_events([line for line in t.lines if line.startswith('{"type":')])
+    return t
 
 
 def program_target(program, env):

@@ -157,8 +157,8 @@ static bool emit_with_writer(struct mode_env *T, struct thread *t, struct event 
 
 void race_check(struct mode_env *T, struct thread *t, const struct event *access)
 {
-	if (!T->map_addr || T->race.holder == t->tid || !writing(T, flags_now(T)))
-		return; /* the cheap path: no other thread is inside a write */
+	if (T->tg->detach || !T->map_addr || T->race.holder == t->tid || !writing(T, flags_now(T)))
+		return; /* the cheap path: no other thread is inside a write (or -n was reached) */
 	hold_threads(T->tg, t);
 	pid_t w = writer_now(T, t);
 	if (w && w != t->tid) {
@@ -296,7 +296,7 @@ bool race_flag_hit(struct mode_env *T, struct thread *t, const regs_t *regs, str
 static void check_entered(struct mode_env *T, struct thread *t, const regs_t *regs, uint64_t at)
 {
 	const struct check_func *c = check_at(T, at);
-	if (!t || !c || !is_map_check(T, c, regs))
+	if (!t || T->tg->detach || !c || !is_map_check(T, c, regs))
 		return;
 	hold_threads(T->tg, t);
 	/* The writer inside now, or the one that left last: the check saw the flag it set. */
