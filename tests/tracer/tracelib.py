@@ -180,15 +180,39 @@ def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, n
     return Trace(proc, events, data)
 
 
+EVENT_LINE = re.compile(r'\{"type":"[a-z]+",[^\n]*\n')
+
+
 def run_trace_beside(args, program, timeout=120):
     """Runs mapviz-trace with JSON events on standard error, where the program writes its own
-    lines too: a Trace whose events are the JSON lines and whose text is all of standard error,
-    in the order written (lines: the same, split)."""
+    text too, and tells them apart (an event is one JSON line, written whole; the program's
+    text may fall anywhere between two, even inside one of its own lines). A Trace whose
+    events are the JSON lines, with `at` (where each starts in standard error), `own` (the
+    program's text alone) and `own_at(s)` (where s of it starts in standard error)."""
     cmd = [str(TRACER), "--format", "json"] + list(args) + ["--"] + [str(a) for a in program]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    t = Trace(proc, [], proc.stderr)
-    t.lines = proc.stderr.splitlines()
-    t.events = parse_events([line for line in t.lines if line.startswith('{"type":')])
+    err = proc.stderr
+    t = Trace(proc, [], err)
+    lines, t.at, pieces, starts, pos = [], [], [], [], 0
+    for m in EVENT_LINE.finditer(err):
+        pieces.append(err[pos:m.start()])
+        starts.append(pos)
+        lines.append(m.group(0)[:-1])
+        t.at.append(m.start())
+        pos = m.end()
+    pieces.append(err[pos:])
+    starts.append(pos)
+    t.own = "".join(pieces)
+    t.events = parse_events(lines)
+
+    def own_at(s):
+        k = t.own.index(s)
+        for piece, start in zip(pieces, starts):
+            if k < len(piece):
+                return start + k
+            k -= len(piece)
+        raise AssertionError(s)
+    t.own_at = own_at
     return t
 
 
