@@ -146,3 +146,23 @@ def test_the_race_text_shows_both_stacks(tmp_path):
     assert lines.index(next(x for x in lines if x.startswith(CHECK_MESSAGE))) > w
     assert re.match(r"^#\d+ tid \d+ exit    killed by signal 6$", lines[-1]), lines[-1]
     assert p.returncode == 134
+
+
+def test_make_demo_ends_with_the_race_witness():
+    """make demo's last part: examples/race_demo's reader and deleter, the race hmap's check
+    ends the program with, both stacks, then the program's death; and nothing else."""
+    p = subprocess.run(["sh", str(FIXTURES.parents[2] / "scripts" / "demo")], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    part = p.stdout[p.stdout.rindex("\n== 5. "):].splitlines()[1:]
+    assert part[0].startswith("== 5. the race witness:"), part[:2]
+    assert len(part) < 40, part  # short
+    races = [i for i, line in enumerate(part) if " RACE " in line]
+    last = races[-1]
+    assert re.search(r" RACE    access map  flags read hashWriting .*\(tid \d+ is inside delete\)$",
+                     part[last]), part[last]
+    stack = "\n".join(part[last:])
+    assert re.search(r" access:\n      #0 \S+ fatal\+0 ", stack) and " reader+" in stack
+    assert re.search(r" inside delete:\n(      #.*\n)*.* hmap_delete\+", stack), stack
+    assert part[-2].startswith(CHECK_MESSAGE), part[-3:]
+    assert re.match(r"^#\d+ tid \d+ exit    killed by signal 6$", part[-1]), part[-1]
