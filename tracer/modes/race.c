@@ -10,7 +10,7 @@
  * right after its store, is the writer until the thread clearing it is seen.
  * That is known, not guessed from stacks. Growth is still seen: the buckets
  * pointer is written only inside a write operation, so at the end of each one
- * the key is looked up again when the pointer changed (slot.c).
+ * the key is looked up again when the pointer changed (slot_follow_growth).
  *
  * The race. A thread touching the cells (through the map's functions or a
  * pointer) while another holds the flag races with it: a race event with the
@@ -28,7 +28,7 @@
  * two stops (the flag set and cleared).
  */
 #define _GNU_SOURCE
-#include "modes/race.h"
+#include "modes/mode.h"
 #include "modes/report.h"
 #include "modes/slot.h"
 #include "base/diag.h"
@@ -155,7 +155,8 @@ static bool emit_with_writer(struct mode_env *T, struct thread *t, struct event 
 	return true;
 }
 
-void race_check(struct mode_env *T, struct thread *t, const struct event *access)
+/* A race event when access (just emitted by t) happened while another thread writes. */
+static void race_check(struct mode_env *T, struct thread *t, const struct event *access)
 {
 	if (T->tg->detach || !T->map_addr || T->race.holder == t->tid || !writing(T, flags_now(T)))
 		return; /* the cheap path: no other thread is inside a write (or -n was reached) */
@@ -269,7 +270,10 @@ static void checks_during_write(struct mode_env *T, struct thread *w)
 	}
 }
 
-bool race_flag_hit(struct mode_env *T, struct thread *t, const regs_t *regs, struct region *r)
+/* Thread t wrote the writer flag's byte (region r): who is inside a write. True when a write
+ * operation ended (the key may have moved: growth). */
+static bool race_flag_hit(struct mode_env *T, struct thread *t, const regs_t *regs,
+			  struct region *r)
 {
 	uint8_t now;
 	if (!mem_read(&T->tg->mem, r->w.addr, &now, 1))
@@ -312,6 +316,47 @@ static void check_entered(struct mode_env *T, struct thread *t, const regs_t *re
 	release_threads(T->tg);
 }
 
+static bool is_cell(enum watch_role role)
+{
+	return role == ROLE_CELL || role == ROLE_KEYCELL || role == ROLE_ELEMCELL;
+}
+
+/* A hit: the writer flag's register is the witness's; the rest is slot mode's, and an
+ * access of the key's cells among it is checked for a race. */
+static void race_hit(struct mode_env *T, const struct hit *h)
+{
+	struct thread *t = thread_find(T->tg, h->tid);
+	if (!t)
+		return;
+	struct hit rest = *h;
+	bool cells = false;
+	for (unsigned i = 0; i < ARCH_MAX_WATCH; i++) {
+		if (!(h->mask & (1u << i)))
+			continue;
+		struct region *r = &T->regions[i];
+		cells |= is_cell(r->role);
+		if (r->role == ROLE_FLAGS) {
+			rest.mask &= ~(1u << i);
+			if (race_flag_hit(T, t, &h->regs, r))
+				slot_follow_growth(T, t);
+		}
+	}
+	struct stream *s = T->stream;
+	stream_write_queued(s); /* the hit's own events stay in the queue, to be looked at */
+	slot_hit(T, &rest);
+	struct event access;
+	bool found = false;
+	for (int i = 0; cells && i < s->nqueued; i++) {
+		const struct event *e = &s->queue[i];
+		if ((e->type == EV_READ || e->type == EV_WRITE) && !field_in_header(e->field)) {
+			access = *e;
+			found = true;
+		}
+	}
+	if (found)
+		race_check(T, t, &access);
+}
+
 static bool race_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, struct bp *b)
 {
 	if (b && b->kind == BP_CHECK) {
@@ -349,6 +394,6 @@ static int race_begin(struct mode_env *T, struct thread *current)
 const struct mode_ops mode_race = {
 	.name = "slot",
 	.start = race_begin,
-	.on_hit = slot_hit,
+	.on_hit = race_hit,
 	.on_breakpoint = race_breakpoint,
 };

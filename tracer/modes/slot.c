@@ -4,11 +4,14 @@
  * there is growth). After a hit that may have moved the key (tophash, key,
  * buckets, or a full chain's tail) the slot is looked up again; when it moved,
  * a move event says so and every thread's registers follow it. Before the map
- * exists, the global that will point to it is watched instead.
+ * exists, the global that will point to it is watched instead. With --reads
+ * (race mode, race.c, which runs over these operations) the cells are watched
+ * for reads too, and the buckets pointer's register watches the header's
+ * flags byte: growth is then seen at the end of the write that grew
+ * (slot_follow_growth).
  */
 #define _GNU_SOURCE
 #include "modes/slot.h"
-#include "modes/race.h"
 #include "modes/report.h"
 #include "base/diag.h"
 
@@ -139,6 +142,12 @@ static void relocate(struct mode_env *T, struct thread *t, bool force_arm, bool 
 	}
 }
 
+void slot_follow_growth(struct mode_env *T, struct thread *t)
+{
+	if (T->map_addr && buckets_now(T) != T->last_buckets)
+		relocate(T, t, false, false);
+}
+
 /* Single-steps t until it returns from the function it is in. */
 static void finish_function(struct mode_env *T, struct thread *t, const regs_t *at)
 {
@@ -186,19 +195,6 @@ static void slot_map_freed(struct mode_env *T, struct thread *t)
 	arm_regions(T, t);
 }
 
-/* Reports a hit on one of the slot's cells; with --reads, checks it for a race. */
-static void report_cell_hit(struct mode_env *T, struct thread *t, const regs_t *regs,
-			    struct region *r, const struct chainset *cs)
-{
-	struct stream *s = T->stream;
-	if (T->reads)
-		stream_write_queued(s); /* so the access event stays in the queue for race_check */
-	int before = s->nqueued;
-	report_region_hit(T, t->tid, regs, r, cs, T->map_addr);
-	if (T->reads && r->role != ROLE_TAIL && s->nqueued > before)
-		race_check(T, t, &s->queue[s->nqueued - 1]);
-}
-
 void slot_hit(struct mode_env *T, const struct hit *h)
 {
 	struct thread *t = thread_find(T->tg, h->tid);
@@ -233,11 +229,9 @@ void slot_hit(struct mode_env *T, const struct hit *h)
 			break;
 		}
 		case ROLE_ELEMCELL:
-			report_cell_hit(T, t, regs, r, &cs);
+			report_region_hit(T, t->tid, regs, r, &cs, T->map_addr);
 			break;
-		case ROLE_FLAGS: /* (--reads) a write operation begins or ends */
-			if (race_flag_hit(T, t, regs, r) && buckets_now(T) != T->last_buckets)
-				moved_maybe = true;
+		case ROLE_FLAGS: /* (--reads) race mode's, which takes it before */
 			break;
 		case ROLE_BUCKETS: {
 			struct chainset none = {.n = 0};
@@ -259,7 +253,7 @@ void slot_hit(struct mode_env *T, const struct hit *h)
 								 &T->key, &full);
 				tail = full;
 			}
-			report_cell_hit(T, t, regs, r, &tail);
+			report_region_hit(T, t->tid, regs, r, &tail, T->map_addr);
 			moved_maybe = true;
 			key_written |= r->role == ROLE_KEYCELL;
 			break;
