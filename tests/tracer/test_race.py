@@ -80,6 +80,8 @@ def test_a_pointer_reader_races_on_the_elem_cell(tmp_path):
         assert race["op"] == "foreign" and race["field"] == "elem" and race["access"] == "read"
         assert funcs(race["stack"])[:2] == ["read_cell", "pointer_reader"], race
         assert_other_is_the_deleter(t, race)
+    reader = races[0]["tid"]
+    assert not [e for e in t.of("write") if e["tid"] == reader]  # its reads stay reads
 
 
 def test_a_pointer_reader_beside_puts_races_with_assign(tmp_path):
@@ -93,6 +95,13 @@ def test_a_pointer_reader_beside_puts_races_with_assign(tmp_path):
         other = race["other"]
         assert other["op"] == "assign" and other["tid"] != race["tid"], race
         assert has(other["stack"], "hmap_assign") and "putter" in funcs(other["stack"]), race
+    # A read that sees a put's change before the put's own trap is handled is still a read,
+    # and the change is the put's, from the value before it: 7 -> 0, 0 -> 1, ...
+    reader, putter = races[0]["tid"], races[0]["other"]["tid"]
+    assert not [e for e in t.of("write") if e["tid"] == reader]
+    elems = [(e["old_decoded"], e["new_decoded"]) for e in t.of("write")
+             if e["field"] == "elem" and e["tid"] == putter]
+    assert elems == [("7", "0")] + [(str(i - 1), str(i)) for i in range(1, 2000)]
 
 
 def test_max_events_ends_a_racy_run_cleanly(tmp_path):

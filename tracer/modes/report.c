@@ -156,6 +156,12 @@ void report_region_hit(struct mode_env *T, pid_t tid, const regs_t *regs, struct
 	 * it (so a write of the same value is seen too), else the bytes that changed. */
 	uint64_t lo = r->w.addr, hi = r->w.addr + len, a;
 	bool writes = !have || insn.writes_mem || memcmp(now, r->shadow, len) != 0;
+	/* With --reads, an instruction that only reads is a read even when the bytes changed
+	 * since the region's last hit: another thread wrote them, and its own trap (every
+	 * thread watches the region) reports that write, from the shadow kept for it. */
+	bool read_only = T->reads && have && !insn.writes_mem;
+	if (read_only)
+		writes = false;
 	if (have && insn.has_mem && insn.mem_size && disasm_mem_addr(&insn, regs, &a) &&
 	    a < r->w.addr + len && a + insn.mem_size > r->w.addr) {
 		lo = a > r->w.addr ? a : r->w.addr;
@@ -167,7 +173,8 @@ void report_region_hit(struct mode_env *T, pid_t tid, const regs_t *regs, struct
 		return;
 	}
 	report_range(T, tid, &code, writes, r->shadow, now, r->w.addr, lo, hi, cs, map);
-	memcpy(r->shadow, now, len);
+	if (!read_only)
+		memcpy(r->shadow, now, len);
 }
 
 void emit_move(struct mode_env *T, pid_t tid, const struct loc *from, const struct loc *to,
