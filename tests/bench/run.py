@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make bench: run every benchmark under tests/bench/*/bench.py in turn.
+"""make bench: run every benchmark under tests/bench/*/bench*.py in turn.
 
 Each bench.py measures mapviz against its peers in the same run and prints
 its own table of figures and ratios; this runner only orders them and reports
@@ -14,11 +14,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 def main():
     failed = []
-    for bench in sorted(HERE.glob("*/bench.py")):
-        print(f"== {bench.parent.name} ==", flush=True)
+    for bench in sorted(HERE.glob("*/bench*.py")):
+        name = bench.parent.name + bench.stem[len("bench"):].replace("_", " ")
+        print(f"== {name} ==", flush=True)
         rc = subprocess.call([sys.executable, str(bench)] + sys.argv[1:])
         if rc != 0:
-            failed.append(bench.parent.name)
+            failed.append(name)
         print(flush=True)
     if failed:
         print("benchmarks that failed to run: " + ", ".join(failed))

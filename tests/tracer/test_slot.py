@@ -87,25 +87,6 @@ def test_text_format(trace):
                      r"evacuated[XY] +evacuate\+0x[0-9a-f]+  hmap/hmap\.c:\d+$", t.text, re.M)
 
 
-def test_race_witness_names_both_threads(trace):
-    t = trace(["-m", "racy", "-k", "42", "-r"], [FIXTURES / "race", "1", "2000"])
-    assert t.rc == 0, t.stderr
-    races = t.of("race")
-    assert races, "an unlocked reader of a slot being written was not reported"
-    for e in races:
-        assert e["func"] == "read_cell" and e["op"] == "foreign" and e["field"] == "elem"
-        assert [f["func"] for f in e["stack"][:2]] == ["read_cell", "reader"]
-        funcs = [f["func"] for f in e["other_stack"]]
-        assert "hmap_assign" in funcs and "writer" in funcs, funcs
-
-
-def test_race_witness_quiet_when_reads_are_locked(trace):
-    t = trace(["-m", "racy", "-k", "42", "-r"], [FIXTURES / "race", "0", "2000"])
-    assert t.rc == 0, t.stderr
-    assert not t.of("race")
-    assert len([e for e in t.of("read") if e["func"] == "read_cell"]) == 2000
-
-
 def test_write_from_outside_the_library_is_foreign(trace):
     t = trace(["-m", "chain", "-k", "42"], [FIXTURES / "chain", "foreign"])
     assert t.rc == 0 and "chain[42] = 4242" in t.stdout and "chain[42] = 4343" in t.stdout, t.stderr

@@ -111,6 +111,11 @@ def check_event(ev):
             assert isinstance(ev["other_tid"], int) and ev["other_tid"] != ev["tid"], ev
             for f in ev["other_stack"]:
                 check_frame(f)
+            assert ev["access"] in ("read", "write"), ev
+            other = ev["other"]
+            assert set(other) == {"tid", "op", "stack"}, ev
+            assert other["tid"] == ev["other_tid"] and other["stack"] == ev["other_stack"], ev
+            assert other["op"] is None or other["op"] in OPS, ev
     elif t == "move":
         assert isinstance(ev["reason"], str), ev
         for k in ("from", "to"):
@@ -142,6 +147,23 @@ class Trace:
         return [e for e in self.events if e["type"] == t]
 
 
+def parse_events(lines):
+    """JSON Lines events, each schema-checked, and the stream as a whole."""
+    events = []
+    for line in lines:
+        ev = json.loads(line)
+        check_event(ev)
+        check_store_line(ev)
+        events.append(ev)
+    if events:
+        assert events[0]["type"] == "meta"
+        assert all(e["type"] != "meta" for e in events[1:])
+        seqs = [e["seq"] for e in events[1:]]
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert events[-1]["type"] == "exit", events[-1]  # every stream ends with one
+    return events
+
+
 def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, norandom=False):
     """Runs mapviz-trace with events written to a file; returns a Trace."""
     out = tmp_path / f"events{len(list(tmp_path.iterdir()))}.{fmt}"
@@ -154,20 +176,44 @@ def run_trace(tmp_path, args, program=None, env=None, fmt="json", timeout=120, n
     full_env.update(env or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)
     data = out.read_text() if out.exists() else ""
-    events = []
-    if fmt == "json":
-        for line in data.splitlines():
-            ev = json.loads(line)
-            check_event(ev)
-            check_store_line(ev)
-            events.append(ev)
-        if events:
-            assert events[0]["type"] == "meta"
-            assert all(e["type"] != "meta" for e in events[1:])
-            seqs = [e["seq"] for e in events[1:]]
-            assert seqs == list(range(1, len(seqs) + 1))
-            assert events[-1]["type"] == "exit", events[-1]  # every stream ends with one
+    events = parse_events(data.splitlines()) if fmt == "json" else []
     return Trace(proc, events, data)
+
+
+EVENT_LINE = re.compile(r'\{"type":"[a-z]+",[^\n]*\n')
+
+
+def run_trace_beside(args, program, timeout=120):
+    """Runs mapviz-trace with JSON events on standard error, where the program writes its own
+    text too, and tells them apart (an event is one JSON line, written whole; the program's
+    text may fall anywhere between two, even inside one of its own lines). A Trace whose
+    events are the JSON lines, with `at` (where each starts in standard error), `own` (the
+    program's text alone) and `own_at(s)` (where s of it starts in standard error)."""
+    cmd = [str(TRACER), "--format", "json"] + list(args) + ["--"] + [str(a) for a in program]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    err = proc.stderr
+    t = Trace(proc, [], err)
+    lines, t.at, pieces, starts, pos = [], [], [], [], 0
+    for m in EVENT_LINE.finditer(err):
+        pieces.append(err[pos:m.start()])
+        starts.append(pos)
+        lines.append(m.group(0)[:-1])
+        t.at.append(m.start())
+        pos = m.end()
+    pieces.append(err[pos:])
+    starts.append(pos)
+    t.own = "".join(pieces)
+    t.events = parse_events(lines)
+
+    def own_at(s):
+        k = t.own.index(s)
+        for piece, start in zip(pieces, starts):
+            if k < len(piece):
+                return start + k
+            k -= len(piece)
+        raise AssertionError(s)
+    t.own_at = own_at
+    return t
 
 
 def program_target(program, env):

@@ -2,7 +2,8 @@
 
 TRACER_FIXTURES := $(BUILD)/tests/tracer/chain $(BUILD)/tests/tracer/dr7_test \
 	$(BUILD)/tests/tracer/chain_shared $(BUILD)/tests/tracer/chain_stripped \
-	$(BUILD)/tests/tracer/odd_cells $(BUILD)/tests/tracer/race $(BUILD)/tests/tracer/strings \
+	$(BUILD)/tests/tracer/odd_cells $(BUILD)/tests/tracer/race $(BUILD)/tests/tracer/race_shared \
+	$(BUILD)/tests/tracer/strings \
 	$(BUILD)/tests/tracer/values \
 	$(BUILD)/tests/tracer/trap_test $(BUILD)/tests/tracer/own_traps $(BUILD)/tests/tracer/hammer \
 	$(BUILD)/tests/tracer/interrupts
@@ -15,7 +16,8 @@ $(BUILD)/tests/tracer/%: tests/tracer/fixtures/%.c $(HMAP_A) hmap/hmap.h
 
 # The same program linked with the shared library: symbols and DWARF of the map code live
 # there, found through the rpath.
-$(BUILD)/tests/tracer/chain_shared: tests/tracer/fixtures/chain.c $(HMAP_SO) hmap/hmap.h
+$(BUILD)/tests/tracer/chain_shared $(BUILD)/tests/tracer/race_shared: \
+		$(BUILD)/tests/tracer/%_shared: tests/tracer/fixtures/%.c $(HMAP_SO) hmap/hmap.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $< -L$(BUILD) -lhmap \
 		-Wl,-rpath,$(abspath $(BUILD)) $(LDLIBS) -o $@

@@ -97,6 +97,8 @@ Dwfl *dbg_dwfl(struct dbg *d) { return d->dwfl; }
 
 struct symbol_search {
 	const char *name;
+	struct dbg *d;
+	const char *file; /* NULL, or the source file the symbol's code must be in */
 	uint64_t addr;
 	bool found;
 };
@@ -116,6 +118,9 @@ static int symbol_in_module(Dwfl_Module *mod, void **userdata, const char *mname
 		int type = GELF_ST_TYPE(sym.st_info);
 		if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC)
 			continue;
+		const char *file = s->file ? dbg_symbolize(s->d, addr)->file : NULL;
+		if (s->file && (!file || strcmp(file, s->file) != 0))
+			continue;
 		s->addr = addr;
 		s->found = true;
 		return DWARF_CB_ABORT;
@@ -125,8 +130,25 @@ static int symbol_in_module(Dwfl_Module *mod, void **userdata, const char *mname
 
 bool dbg_symbol_addr(struct dbg *d, const char *name, uint64_t *addr)
 {
-	struct symbol_search s = {.name = name};
+	struct symbol_search s = {.name = name, .d = d};
 	dwfl_getmodules(d->dwfl, symbol_in_module, &s, 0);
+	if (s.found)
+		*addr = s.addr;
+	return s.found;
+}
+
+bool dbg_symbol_addr_beside(struct dbg *d, const char *name, const char *anchor, uint64_t *addr)
+{
+	uint64_t at;
+	if (!dbg_symbol_addr(d, anchor, &at))
+		return false;
+	const char *file = dbg_symbolize(d, at)->file;
+	if (!file)
+		return false;
+	struct symbol_search s = {.name = name, .d = d, .file = file};
+	Dwfl_Module *mod = dwfl_addrmodule(d->dwfl, at);
+	if (mod)
+		symbol_in_module(mod, NULL, NULL, 0, &s);
 	if (s.found)
 		*addr = s.addr;
 	return s.found;

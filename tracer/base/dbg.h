@@ -39,6 +39,9 @@ void dbg_close(struct dbg *d);
 Dwfl *dbg_dwfl(struct dbg *d);
 /* The address of function or object symbol name in any module (local symbols too). */
 bool dbg_symbol_addr(struct dbg *d, const char *name, uint64_t *addr);
+/* The same, for the symbol name whose code is in the source file of function anchor's (a
+ * static function, where other files may have one of that name). */
+bool dbg_symbol_addr_beside(struct dbg *d, const char *name, const char *anchor, uint64_t *addr);
 /* Function (its symbol name, without a symbol version such as @@GLIBC_2.34), line of pc;
  * cached per pc. Never fails: unknown parts are NULL/0. */
 const struct sym_info *dbg_symbolize(struct dbg *d, uint64_t pc);

@@ -41,8 +41,11 @@ struct event {
 	struct place from, to;
 	bool from_valid, to_valid, to_present;
 	const char *reason; /* growth, evacuate, reseed, inserted, deleted, relocated */
-	/* race: the thread inside the write operation */
+	/* race: the access (op, field, values, code and stack above) was a write or a read; the
+	 * other thread is inside a write operation of the map (other_op) */
+	bool access_writes;
 	pid_t other_tid;
+	enum map_op other_op;
 	struct stack other_stack;
 	/* exit */
 	const char *exit_reason; /* exited, killed, detached */

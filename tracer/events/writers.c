@@ -77,11 +77,16 @@ static void text_event(FILE *out, const struct event *e)
 	switch (e->type) {
 	case EV_WRITE:
 	case EV_READ:
-	case EV_RACE:
-		fprintf(out, "%-7s ", e->type == EV_RACE ? "RACE" : map_op_name(e->op)); /* "delete  bucket 5", as docs/tracer.md shows */
+	case EV_RACE: {
+		/* "delete  bucket 5", as docs/tracer.md shows; "RACE    access bucket 5" */
+		bool reads = e->type == EV_READ || (e->type == EV_RACE && !e->access_writes);
+		if (e->type == EV_RACE)
+			fprintf(out, "RACE    %s ", map_op_name(e->op));
+		else
+			fprintf(out, "%-7s ", map_op_name(e->op));
 		text_place(out, &e->at);
-		fprintf(out, "  %s%s ", e->field_name, e->type == EV_READ ? " read" : "");
-		if (e->type != EV_READ) {
+		fprintf(out, "  %s%s ", e->field_name, reads ? " read" : "");
+		if (!reads) {
 			if (e->old_decoded[0])
 				fputs(e->old_decoded, out);
 			else
@@ -94,18 +99,23 @@ static void text_event(FILE *out, const struct event *e)
 			fprintf(out, "%#" PRIx64, e->new);
 		fputs("   ", out);
 		text_code(out, &e->code);
+		const char *inside = e->other_op != OP_NONE ? map_op_name(e->other_op) : "a write";
 		if (e->type == EV_RACE)
-			fprintf(out, "  (tid %d is inside a write to the map)", (int)e->other_tid);
+			fprintf(out, "  (tid %d is inside %s)", (int)e->other_tid, inside);
 		fputc('\n', out);
 		if (e->code.insn[0])
 			fprintf(out, "      %#" PRIx64 ": %s\n", e->code.pc, e->code.insn);
+		/* A race's two stacks one after the other, each under its thread and op. */
+		if (e->type == EV_RACE)
+			fprintf(out, "      tid %d %s:\n", (int)e->tid, map_op_name(e->op));
 		if (e->has_stack)
 			text_stack(out, &e->stack);
-		if (e->type == EV_RACE && e->other_stack.n) {
-			fprintf(out, "      tid %d:\n", (int)e->other_tid);
+		if (e->type == EV_RACE) {
+			fprintf(out, "      tid %d inside %s:\n", (int)e->other_tid, inside);
 			text_stack(out, &e->other_stack);
 		}
 		break;
+	}
 	case EV_MOVE:
 		fprintf(out, "move    ");
 		text_place_if(out, &e->from, e->from_valid);
@@ -247,7 +257,14 @@ static void json_event(FILE *out, const struct event *e)
 		else
 			fputs("null", out);
 		if (e->type == EV_RACE) {
-			fprintf(out, ",\"other_tid\":%d,\"other_stack\":", (int)e->other_tid);
+			/* other: the thread inside the write; other_tid and other_stack, the names
+			 * earlier versions used, say the same */
+			fprintf(out, ",\"access\":\"%s\",\"other\":{\"tid\":%d,\"op\":",
+				e->access_writes ? "write" : "read", (int)e->other_tid);
+			json_str(out, e->other_op != OP_NONE ? map_op_name(e->other_op) : NULL);
+			fputs(",\"stack\":", out);
+			json_stack(out, &e->other_stack);
+			fprintf(out, "},\"other_tid\":%d,\"other_stack\":", (int)e->other_tid);
 			json_stack(out, &e->other_stack);
 		}
 		break;

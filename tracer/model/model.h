@@ -148,6 +148,22 @@ struct delete_func {
 
 #define SOURCE_MAX_DELETE 4
 
+/*
+ * A function the map's own concurrent-access check calls to end the program ("concurrent
+ * map read and map write"), and how it takes its arguments. A function of that name in
+ * another source file is not it: the one in the same file as anchor (a map function) is.
+ */
+struct check_func {
+	const char *symbol;
+	const char *anchor;    /* a map function beside it, or NULL when the name is unique */
+	enum call_abi abi;
+	int map_arg;           /* the map's argument index, or -1 when it is not given the map */
+	int msg_arg;           /* the message: a C string there, or a Go string from there on */
+	bool msg_go_string;    /* (pointer, length) in two arguments */
+};
+
+#define SOURCE_MAX_CHECK 2
+
 struct map_source {
 	const char *name;
 	/* Resolves -m SPEC, filling the model when the global's type says it. 0; -1 with err; 1
@@ -165,6 +181,7 @@ struct map_source {
 	const struct op_func *ops;   /* ends with a NULL symbol */
 	struct delete_func deletes[SOURCE_MAX_DELETE]; /* the functions that delete; NULL-ended */
 	const char *free_func;       /* called with the map when it is freed, or NULL */
+	struct check_func checks[SOURCE_MAX_CHECK]; /* the concurrent-access checks; NULL-ended */
 };
 
 extern const struct map_source source_hmap;

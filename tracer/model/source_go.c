@@ -439,4 +439,7 @@ const struct map_source source_go = {
 		    {"runtime.mapdelete_fast64", ABI_GO_REGS, 1, 2, true},
 		    {"runtime.mapdelete_faststr", ABI_GO_REGS, 1, 2, true}},
 	.free_func = NULL,
+	/* runtime.fatal(s string) since Go 1.19 (runtime.throw before): not given the map. */
+	.checks = {{"runtime.fatal", NULL, ABI_GO_REGS, -1, 0, true},
+		   {"runtime.throw", NULL, ABI_GO_REGS, -1, 0, true}},
 };

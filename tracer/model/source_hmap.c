@@ -431,4 +431,6 @@ const struct map_source source_hmap = {
 	/* hmap_delete(map, key pointer) */
 	.deletes = {{"hmap_delete", ABI_C, 0, 1, false}},
 	.free_func = "hmap_free",
+	/* hmap.c's fatal(h, what), static: the one in hmap_access's file. */
+	.checks = {{"fatal", "hmap_access", ABI_C, 0, 1, false}},
 };

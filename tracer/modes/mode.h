@@ -42,7 +42,16 @@ struct delete_run {
 };
 
 /* The breakpoints modes set (struct bp's kind). */
-enum mode_bp { BP_DELETE = 1, BP_FREE, BP_RETURN };
+enum mode_bp { BP_DELETE = 1, BP_FREE, BP_RETURN, BP_CHECK };
+
+/* The race witness's knowledge of the map's writers (race.c). */
+struct race_state {
+	pid_t holder;           /* the thread seen setting the writer flag, not yet clearing it */
+	enum map_op holder_op;
+	pid_t last_holder;      /* the thread seen clearing it last, and its op */
+	enum map_op last_op;
+	uint64_t check_addr[SOURCE_MAX_CHECK]; /* where the source's checks start, or 0 */
+};
 
 struct mode_env {
 	struct target *tg;
@@ -62,6 +71,7 @@ struct mode_env {
 	struct loc loc;    /* the followed slot, as last looked up */
 	bool loc_key_written; /* its key cell was written since the slot was followed there */
 	uint64_t last_buckets; /* the buckets pointer at that lookup */
+	struct race_state race;
 
 	/* delete and step */
 	struct delete_run del;

@@ -40,6 +40,14 @@ static void stack_top_at(struct mode_env *T, struct stack *s, uint64_t pc)
 	*s = top;
 }
 
+bool event_stack(struct mode_env *T, pid_t tid, uint64_t pc, struct stack *s)
+{
+	if (!T->unw || T->unw_ops->walk(T->unw, tid, s, EVENT_MAX_FRAMES) <= 0)
+		return false;
+	stack_top_at(T, s, pc);
+	return true;
+}
+
 /* old or new of a field, as the program's types and the design's names show it. whole: the
  * bytes b start at the field's first byte. */
 static void decode(struct mode_env *T, enum map_field field, bool whole, const uint8_t *b,
@@ -95,11 +103,7 @@ void report_range(struct mode_env *T, pid_t tid, const struct code_loc *code, bo
 			n = 8; /* events carry the first 8 bytes of a field */
 		if (op == OP_NONE) {
 			op = op_of(T, tid, code->pc);
-			if (T->stack && T->unw &&
-			    T->unw_ops->walk(T->unw, tid, &stack, EVENT_MAX_FRAMES) > 0) {
-				stack_top_at(T, &stack, code->pc);
-				have_stack = true;
-			}
+			have_stack = T->stack && event_stack(T, tid, code->pc, &stack);
 		}
 		struct event e = {
 			.type = writes ? EV_WRITE : EV_READ,
@@ -152,6 +156,12 @@ void report_region_hit(struct mode_env *T, pid_t tid, const regs_t *regs, struct
 	 * it (so a write of the same value is seen too), else the bytes that changed. */
 	uint64_t lo = r->w.addr, hi = r->w.addr + len, a;
 	bool writes = !have || insn.writes_mem || memcmp(now, r->shadow, len) != 0;
+	/* With --reads, an instruction that only reads is a read even when the bytes changed
+	 * since the region's last hit: another thread wrote them, and its own trap (every
+	 * thread watches the region) reports that write, from the shadow kept for it. */
+	bool read_only = T->reads && have && !insn.writes_mem;
+	if (read_only)
+		writes = false;
 	if (have && insn.has_mem && insn.mem_size && disasm_mem_addr(&insn, regs, &a) &&
 	    a < r->w.addr + len && a + insn.mem_size > r->w.addr) {
 		lo = a > r->w.addr ? a : r->w.addr;
@@ -163,7 +173,8 @@ void report_region_hit(struct mode_env *T, pid_t tid, const regs_t *regs, struct
 		return;
 	}
 	report_range(T, tid, &code, writes, r->shadow, now, r->w.addr, lo, hi, cs, map);
-	memcpy(r->shadow, now, len);
+	if (!read_only)
+		memcpy(r->shadow, now, len);
 }
 
 void emit_move(struct mode_env *T, pid_t tid, const struct loc *from, const struct loc *to,

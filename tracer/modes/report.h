@@ -19,6 +19,9 @@ void report_range(struct mode_env *env, pid_t tid, const struct code_loc *code, 
 		  const struct chainset *cs, uint64_t map);
 /* The map operation the code at pc of thread tid belongs to (foreign when none). */
 enum map_op op_of(struct mode_env *env, pid_t tid, uint64_t pc);
+/* The stack of stopped thread tid, whose access was the instruction at pc (the one before
+ * the trap): its first frames are that instruction's. */
+bool event_stack(struct mode_env *env, pid_t tid, uint64_t pc, struct stack *s);
 void emit_move(struct mode_env *env, pid_t tid, const struct loc *from, const struct loc *to,
 	       const char *reason);
 

@@ -4,11 +4,14 @@
  * there is growth). After a hit that may have moved the key (tophash, key,
  * buckets, or a full chain's tail) the slot is looked up again; when it moved,
  * a move event says so and every thread's registers follow it. Before the map
- * exists, the global that will point to it is watched instead.
+ * exists, the global that will point to it is watched instead. With --reads
+ * (race mode, race.c, which runs over these operations) the cells are watched
+ * for reads too, and the buckets pointer's register watches the header's
+ * flags byte: growth is then seen at the end of the write that grew
+ * (slot_follow_growth).
  */
 #define _GNU_SOURCE
-#include "modes/mode.h"
-#include "modes/race.h"
+#include "modes/slot.h"
 #include "modes/report.h"
 #include "base/diag.h"
 
@@ -47,6 +50,12 @@ static void slot_regions(struct mode_env *T, struct region *r)
 	T->model->design->plan_slot(T->model, T->map_addr, &T->loc, &plan);
 	for (int i = 0; i < plan.n; i++) {
 		const struct plan_item *p = &plan.item[i];
+		/* With --reads the growth pointer's register watches the writer flag instead: who
+		 * is inside a write, and growth seen at the end of the write that grew (race.c). */
+		if (T->reads && p->role == ROLE_BUCKETS) {
+			add(T, r, &n, T->map_addr + T->model->hdr[FIELD_FLAGS].off, 1, ROLE_FLAGS, false);
+			continue;
+		}
 		bool cell = p->role == ROLE_CELL || p->role == ROLE_KEYCELL || p->role == ROLE_ELEMCELL;
 		add(T, r, &n, p->addr, p->len, p->role, cell && T->reads);
 	}
@@ -133,6 +142,12 @@ static void relocate(struct mode_env *T, struct thread *t, bool force_arm, bool 
 	}
 }
 
+void slot_follow_growth(struct mode_env *T, struct thread *t)
+{
+	if (T->map_addr && buckets_now(T) != T->last_buckets)
+		relocate(T, t, false, false);
+}
+
 /* Single-steps t until it returns from the function it is in. */
 static void finish_function(struct mode_env *T, struct thread *t, const regs_t *at)
 {
@@ -180,20 +195,7 @@ static void slot_map_freed(struct mode_env *T, struct thread *t)
 	arm_regions(T, t);
 }
 
-/* Reports a hit on one of the slot's cells; with --reads, checks it for a race. */
-static void report_cell_hit(struct mode_env *T, struct thread *t, const regs_t *regs,
-			    struct region *r, const struct chainset *cs)
-{
-	struct stream *s = T->stream;
-	if (T->reads)
-		stream_write_queued(s); /* so the access event stays in the queue for race_check */
-	int before = s->nqueued;
-	report_region_hit(T, t->tid, regs, r, cs, T->map_addr);
-	if (T->reads && r->role != ROLE_TAIL && s->nqueued > before)
-		race_check(T, t, &s->queue[s->nqueued - 1]);
-}
-
-static void slot_hit(struct mode_env *T, const struct hit *h)
+void slot_hit(struct mode_env *T, const struct hit *h)
 {
 	struct thread *t = thread_find(T->tg, h->tid);
 	const regs_t *regs = &h->regs;
@@ -227,7 +229,9 @@ static void slot_hit(struct mode_env *T, const struct hit *h)
 			break;
 		}
 		case ROLE_ELEMCELL:
-			report_cell_hit(T, t, regs, r, &cs);
+			report_region_hit(T, t->tid, regs, r, &cs, T->map_addr);
+			break;
+		case ROLE_FLAGS: /* (--reads) race mode's, which takes it before */
 			break;
 		case ROLE_BUCKETS: {
 			struct chainset none = {.n = 0};
@@ -249,7 +253,7 @@ static void slot_hit(struct mode_env *T, const struct hit *h)
 								 &T->key, &full);
 				tail = full;
 			}
-			report_cell_hit(T, t, regs, r, &tail);
+			report_region_hit(T, t->tid, regs, r, &tail, T->map_addr);
 			moved_maybe = true;
 			key_written |= r->role == ROLE_KEYCELL;
 			break;
@@ -261,7 +265,7 @@ static void slot_hit(struct mode_env *T, const struct hit *h)
 }
 
 /* The map is freed when its free function is called with it (first argument, C ABI). */
-static bool slot_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, struct bp *b)
+bool slot_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, struct bp *b)
 {
 	if (b && b->kind == BP_FREE && T->map_addr &&
 	    T->tg->isa->arg(regs, ABI_C, 0) == T->map_addr)
@@ -269,7 +273,7 @@ static bool slot_breakpoint(struct mode_env *T, struct thread *t, regs_t *regs, 
 	return false;
 }
 
-static int slot_begin(struct mode_env *T, struct thread *current)
+int slot_begin(struct mode_env *T, struct thread *current)
 {
 	uint64_t addr;
 	const char *free_func = T->model->source->free_func;
@@ -282,21 +286,6 @@ static int slot_begin(struct mode_env *T, struct thread *current)
 const struct mode_ops mode_slot = {
 	.name = "slot",
 	.start = slot_begin,
-	.on_hit = slot_hit,
-	.on_breakpoint = slot_breakpoint,
-};
-
-/* The same, every access to the cells watched: a race is an access while another thread is
- * inside a write (race.c). */
-static int race_begin(struct mode_env *T, struct thread *current)
-{
-	T->reads = true;
-	return slot_begin(T, current);
-}
-
-const struct mode_ops mode_race = {
-	.name = "slot",
-	.start = race_begin,
 	.on_hit = slot_hit,
 	.on_breakpoint = slot_breakpoint,
 };

@@ -270,7 +270,12 @@ int session_run(struct session *S)
 		target_attach(T, S->opt.attach_pid);
 	else
 		target_launch(T, S->opt.argv);
-	sigprocmask(SIG_BLOCK, &S->ending_signals, NULL);
+	/* The ending signals and SIGCHLD are taken at the loop's waits only (sigtimedwait): a
+	 * SIGCHLD delivered between a waitpid that found nothing and the wait would be lost,
+	 * and the wait would never end. */
+	sigset_t blocked = S->ending_signals;
+	sigaddset(&blocked, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &blocked, NULL);
 	T->dis = env->dis = disasm_new(target_read_code, T);
 	char err[512];
 	T->dbg = env->dbg = dbg_open(T->pid, err, sizeof err);
@@ -283,6 +288,9 @@ int session_run(struct session *S)
 	T->ready = true;
 	target_resume_all(T); /* what setup stopped */
 	struct idle_hook idle = {IDLE_FLUSH_NS, idle_pending, idle_flush, &S->stream};
+	/* Events on standard error or output share it with the program: each stop's events go
+	 * out whole, so that the program's own lines (its dying message) fall between them. */
+	bool shared = S->stream.out == stderr || S->stream.out == stdout;
 	while (!T->done) {
 		if (tracer_interrupted || T->detach)
 			break;
@@ -307,6 +315,8 @@ int session_run(struct session *S)
 		target_handle_status(T, tid, st, &stop);
 		dispatch(S, &stop);
 		stream_write_queued(&S->stream);
+		if (shared && S->stream.out_dirty)
+			stream_flush(&S->stream);
 	}
 	stream_write_queued(&S->stream);
 	const char *reason = T->exit_signal ? "killed" : "exited";

@@ -136,6 +136,20 @@ void hold_threads(struct target *T, struct thread *current)
 	}
 }
 
+void target_collect_stops(struct target *T, struct thread *current)
+{
+	for (int i = 0; i < T->nthreads; i++) {
+		struct thread *t = &T->threads[i];
+		int st;
+		if (t == current || t->stopped || t->fresh ||
+		    wait_status(t->tid, &st, __WALL | WNOHANG) != t->tid)
+			continue;
+		t->stopped = true;
+		t->has_pending = true;
+		t->pending_status = st;
+	}
+}
+
 void release_threads(struct target *T)
 {
 	for (int i = 0; i < T->nthreads; i++) {

@@ -120,6 +120,9 @@ void target_resume_all(struct target *tg);
  * pending), and lets them go again. */
 void hold_threads(struct target *tg, struct thread *current);
 void release_threads(struct target *tg);
+/* Takes the stops the other threads already reached, without stopping any: each is kept
+ * pending for the main loop (a thread in one has has_pending set). */
+void target_collect_stops(struct target *tg, struct thread *current);
 /* Sets the process-wide watches and programs them into every thread (holding the running
  * ones). */
 void target_arm_all(struct target *tg, struct thread *current, const struct watch w[ARCH_MAX_WATCH]);
