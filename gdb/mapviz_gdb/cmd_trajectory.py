@@ -130,8 +130,9 @@ class Trajectory(FollowedKey):
 
     # ---- the delete, one instruction at a time ----
 
-    def step_through(self):
-        """Single-steps the deleting thread to the delete's return; prints each write."""
+    def step_through(self, stepping):
+        """Single-steps the deleting thread to the delete's return; prints each write.
+        A SIGINT stop (Ctrl-C) ends it as a KeyboardInterrupt does."""
         _, entry_sp, ret = self.hit
         thread = gdb.selected_thread()
         snapshot = {}   # block address -> (Block, bytes)
@@ -143,6 +144,8 @@ class Trajectory(FollowedKey):
             pc = frame.pc()
             text, written = insn.written_range(frame, _read_code)
             gdb.execute("stepi", to_string=True)
+            if stepping.interrupted:
+                raise KeyboardInterrupt
             self.steps = steps + 1
             if inf.pid == 0 or not thread.is_valid():
                 return f"the program ended inside the delete, after {steps + 1} instructions"
@@ -283,19 +286,30 @@ def _read_code(addr, n):
 
 class Stepping:
     """Meanwhile: `set scheduler-locking step` (stepi moves only the current thread) and
-    `set suppress-cli-notifications on` (no stop location printed per instruction)."""
+    `set suppress-cli-notifications on` (no stop location printed per instruction); and
+    whether the program stopped for SIGINT. A Ctrl-C that reaches GDB while Python runs is
+    a KeyboardInterrupt, but one that comes while the program runs a stepi stops the program
+    with SIGINT and the stepi returns as if done: interrupted says so."""
     SETTINGS = (("scheduler-locking", "step"), ("suppress-cli-notifications", "on"))
 
     def __enter__(self):
         self.before = []
+        self.interrupted = False
         for name, value in self.SETTINGS:
             old = gdb.parameter(name)
             self.before.append((name, {True: "on", False: "off"}.get(old, old)))
             gdb.execute(f"set {name} {value}", to_string=True)
+        gdb.events.stop.connect(self._on_stop)
+        return self
 
     def __exit__(self, *exc):
+        gdb.events.stop.disconnect(self._on_stop)
         for name, value in self.before:
             gdb.execute(f"set {name} {value}", to_string=True)
+
+    def _on_stop(self, event):
+        if isinstance(event, gdb.SignalEvent) and event.stop_signal == "SIGINT":
+            self.interrupted = True
 
 
 class TrajectoryCommand(MapvizCommand):
@@ -331,8 +345,8 @@ class TrajectoryCommand(MapvizCommand):
             bp = t.hit[0]
             gdb.write(f"trajectory: {bp.function} of key {t.key.text}, thread "
                       f"{gdb.selected_thread().num}\n")
-            with Stepping():
-                ended = t.step_through()
+            with Stepping() as stepping:
+                ended = t.step_through(stepping)
         finally:
             t.disarm()
         if ended:
