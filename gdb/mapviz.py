@@ -17,7 +17,7 @@ if _HERE not in sys.path:
 
 # Modules are reloaded after those they import: the model's layers bottom up, the model
 # before the commands, each package after its modules.
-_LAYERS = ("errors", "memory", "elf", "argsplit", "model.view", "model.hash", "model.codec",
+_LAYERS = ("errors", "memory", "elf", "argsplit", "code", "model.view", "model.hash", "model.codec",
            "model.design", "model.source", "model")
 
 

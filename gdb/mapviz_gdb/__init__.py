@@ -2,7 +2,8 @@
 
 The package model/ is the map model (sources, designs, hashes, codecs, and the
 generic views the rest sees); beside it: memory (bulk reads), one cmd_* module
-per command family, printer, cli/argsplit (command lines), params, style, elf.
+per command family, printer, cli/argsplit (command lines), params, style, elf, code
+(functions and source lines as mapviz-trace names them).
 """
 import gdb
 

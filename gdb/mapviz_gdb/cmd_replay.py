@@ -22,7 +22,7 @@ import gdb
 
 from . import memory, params
 from .cli import MapvizCommand, Parser
-from .cmd_trajectory import function_address
+from .code import function_address
 from .errors import MapvizError
 
 EVENT_TYPES = ("write", "read", "race", "move", "note", "exit")

@@ -25,6 +25,7 @@ import gdb
 
 from . import insn, memory
 from .cli import KEY_RULES, MapvizCommand, Parser, integer
+from .code import code_location, function_address
 from .follow import FollowedKey, SilentStop, delete_breakpoints, require_live_process
 from .errors import MapvizError, Unreadable
 from .model.view import op_of
@@ -63,55 +64,6 @@ class Resumed(SilentStop):
             return False
         self.reached = True
         return True
-
-
-def function_address(name):
-    """The entry address of a function of the program, or None."""
-    for lookup in (gdb.lookup_global_symbol, gdb.lookup_static_symbol):
-        try:
-            sym = lookup(name)
-        except gdb.error:
-            continue
-        if sym is not None and sym.type is not None and sym.type.code == gdb.TYPE_CODE_FUNC:
-            return int(sym.value().address.cast(memory.c_type("unsigned long")))
-    return None
-
-
-def code_location(pc):
-    """(function, offset, inlined function or None, file, line) of an instruction, named as
-    mapviz-trace names it: the function holding it (not inlined: its DWARF function, else
-    its ELF symbol), and its line's file as DWARF gives it."""
-    func, off, inlined = None, 0, None
-    b = gdb.block_for_pc(pc)
-    while b is not None and b.function is None:
-        b = b.superblock
-    if b is not None:
-        inner = b.function.name
-        while b.superblock is not None and not b.superblock.is_static:
-            b = b.superblock
-        if b.function is not None:
-            func, off = b.function.name, pc - _entry(b.function, b.start)
-            inlined = inner if inner != func else None
-    if func is None:
-        try:
-            with memory.c_language():   # Go's language would print runtime[name]
-                words = gdb.execute(f"info symbol {pc:#x}", to_string=True).split()
-            if len(words) > 1 and words[0] != "No":
-                func = words[0]
-                off = int(words[2]) if len(words) > 3 and words[1] == "+" else 0
-        except gdb.error:
-            pass
-    sal = gdb.find_pc_line(pc)
-    file = sal.symtab.filename if sal.symtab else None
-    return func, off, inlined, file, sal.line if sal.symtab else None
-
-
-def _entry(function, lowest):
-    """A function symbol's entry address (its block may start lower, at a split-off part)."""
-    try:
-        return int(function.value().address.cast(memory.c_type("unsigned long")))
-    except (gdb.error, AttributeError):
-        return lowest
 
 
 class Write:
@@ -178,8 +130,9 @@ class Trajectory(FollowedKey):
 
     # ---- the delete, one instruction at a time ----
 
-    def step_through(self):
-        """Single-steps the deleting thread to the delete's return; prints each write."""
+    def step_through(self, stepping):
+        """Single-steps the deleting thread to the delete's return; prints each write.
+        A SIGINT stop (Ctrl-C) ends it as a KeyboardInterrupt does."""
         _, entry_sp, ret = self.hit
         thread = gdb.selected_thread()
         snapshot = {}   # block address -> (Block, bytes)
@@ -191,6 +144,8 @@ class Trajectory(FollowedKey):
             pc = frame.pc()
             text, written = insn.written_range(frame, _read_code)
             gdb.execute("stepi", to_string=True)
+            if stepping.interrupted:
+                raise KeyboardInterrupt
             self.steps = steps + 1
             if inf.pid == 0 or not thread.is_valid():
                 return f"the program ended inside the delete, after {steps + 1} instructions"
@@ -331,19 +286,30 @@ def _read_code(addr, n):
 
 class Stepping:
     """Meanwhile: `set scheduler-locking step` (stepi moves only the current thread) and
-    `set suppress-cli-notifications on` (no stop location printed per instruction)."""
+    `set suppress-cli-notifications on` (no stop location printed per instruction); and
+    whether the program stopped for SIGINT. A Ctrl-C that reaches GDB while Python runs is
+    a KeyboardInterrupt, but one that comes while the program runs a stepi stops the program
+    with SIGINT and the stepi returns as if done: interrupted says so."""
     SETTINGS = (("scheduler-locking", "step"), ("suppress-cli-notifications", "on"))
 
     def __enter__(self):
         self.before = []
+        self.interrupted = False
         for name, value in self.SETTINGS:
             old = gdb.parameter(name)
             self.before.append((name, {True: "on", False: "off"}.get(old, old)))
             gdb.execute(f"set {name} {value}", to_string=True)
+        gdb.events.stop.connect(self._on_stop)
+        return self
 
     def __exit__(self, *exc):
+        gdb.events.stop.disconnect(self._on_stop)
         for name, value in self.before:
             gdb.execute(f"set {name} {value}", to_string=True)
+
+    def _on_stop(self, event):
+        if isinstance(event, gdb.SignalEvent) and event.stop_signal == "SIGINT":
+            self.interrupted = True
 
 
 class TrajectoryCommand(MapvizCommand):
@@ -379,8 +345,8 @@ class TrajectoryCommand(MapvizCommand):
             bp = t.hit[0]
             gdb.write(f"trajectory: {bp.function} of key {t.key.text}, thread "
                       f"{gdb.selected_thread().num}\n")
-            with Stepping():
-                ended = t.step_through()
+            with Stepping() as stepping:
+                ended = t.step_through(stepping)
         finally:
             t.disarm()
         if ended:

@@ -19,47 +19,54 @@ class ShowMapviz(gdb.Command):
         super().__init__("show mapviz", gdb.COMMAND_DATA, gdb.COMPLETE_NONE, True)
 
     def invoke(self, arg, from_tty):
-        gdb.execute("show mapviz color", from_tty)
-        gdb.execute("show mapviz max-buckets", from_tty)
-        gdb.execute("show mapviz render-program", from_tty)
+        for parameter in PARAMETERS:
+            gdb.execute(f"show mapviz {parameter.setting}", from_tty)
 
 
-class ColorParameter(gdb.Parameter):
-    """Color slot states in mapviz output: on, off, or auto (on when GDB's
-    output is a terminal, GDB styling is enabled and NO_COLOR is not set)."""
+class MapvizParameter(gdb.Parameter):
+    """One `set mapviz SETTING` / `show mapviz SETTING`. A subclass names its setting, its
+    GDB parameter kind and default value, says what it sets (`what`, which makes the set
+    and show docs) and words the show line in get_show_string; setting it prints nothing."""
 
-    set_doc = "Set whether mapviz output uses colors."
-    show_doc = "Show whether mapviz output uses colors."
+    def __init_subclass__(cls):
+        super().__init_subclass__()
+        cls.set_doc = f"Set {cls.what}."
+        cls.show_doc = f"Show {cls.what}."
 
     def __init__(self):
-        super().__init__("mapviz color", gdb.COMMAND_DATA, gdb.PARAM_AUTO_BOOLEAN)
-        self.value = None
-
-    def get_show_string(self, svalue):
-        return f"mapviz colors: {svalue} (now {'on' if color_enabled() else 'off'})"
+        super().__init__("mapviz " + self.setting, gdb.COMMAND_DATA, self.kind)
+        self.value = self.default
 
     def get_set_string(self):
         return ""
 
 
-class MaxBucketsParameter(gdb.Parameter):
+class ColorParameter(MapvizParameter):
+    """Color slot states in mapviz output: on, off, or auto (on when GDB's
+    output is a terminal, GDB styling is enabled and NO_COLOR is not set)."""
+
+    setting, kind, default = "color", gdb.PARAM_AUTO_BOOLEAN, None
+    what = "whether mapviz output uses colors"
+
+    def get_show_string(self, svalue):
+        return f"mapviz colors: {svalue} (now {'on' if color_enabled() else 'off'})"
+
+
+DEFAULT_MAX_BUCKETS = 64
+
+
+class MaxBucketsParameter(MapvizParameter):
     """How many buckets mapviz show and mapviz dot draw at most; 0 or unlimited: all
 (as for GDB's own limits, such as set print elements)."""
 
-    set_doc = "Set how many buckets mapviz show and dot draw at most."
-    show_doc = "Show how many buckets mapviz show and dot draw at most."
-
-    def __init__(self):
-        super().__init__("mapviz max-buckets", gdb.COMMAND_DATA, gdb.PARAM_UINTEGER)   # 0 and "unlimited" mean no limit
-        self.value = 64
+    # PARAM_UINTEGER: 0 and "unlimited" mean no limit (the value is None then)
+    setting, kind, default = "max-buckets", gdb.PARAM_UINTEGER, DEFAULT_MAX_BUCKETS
+    what = "how many buckets mapviz show and dot draw at most"
 
     def get_show_string(self, svalue):
         if svalue == "unlimited":
             return "mapviz draws every bucket (max-buckets unlimited)"
         return f"mapviz draws at most {svalue} buckets"
-
-    def get_set_string(self):
-        return ""
 
 
 # The render program's default: build/bin/mapviz-render of the tree this extension is in, or,
@@ -70,30 +77,25 @@ DEFAULT_RENDER = (os.path.join(os.path.dirname(os.path.dirname(TREE)), "bin", "m
                   else os.path.join(TREE, "build", "bin", "mapviz-render"))
 
 
-class RenderProgramParameter(gdb.Parameter):
+class RenderProgramParameter(MapvizParameter):
     """The program mapviz replay --svg runs to draw a recording (mapviz-trace's SVG writer,
 invoked as PROGRAM FILE.jsonl -o OUT.svg); by default build/bin/mapviz-render of the
 mapviz tree this extension belongs to."""
 
-    set_doc = "Set the program mapviz replay --svg draws with."
-    show_doc = "Show the program mapviz replay --svg draws with."
-
-    def __init__(self):
-        super().__init__("mapviz render-program", gdb.COMMAND_DATA, gdb.PARAM_OPTIONAL_FILENAME)
-        self.value = DEFAULT_RENDER
+    setting, kind, default = "render-program", gdb.PARAM_OPTIONAL_FILENAME, DEFAULT_RENDER
+    what = "the program mapviz replay --svg draws with"
 
     def get_show_string(self, svalue):
         return f"mapviz replay --svg draws with {svalue or DEFAULT_RENDER}"
 
-    def get_set_string(self):
-        return ""
 
+PARAMETERS = (ColorParameter, MaxBucketsParameter, RenderProgramParameter)
 
-_params = {}
+_params = {}   # setting -> its MapvizParameter, once registered
 
 
 def render_program():
-    p = _params.get("render_program")
+    p = _params.get("render-program")
     return os.path.expanduser(p.value) if p is not None and p.value else DEFAULT_RENDER
 
 
@@ -118,8 +120,8 @@ def color_enabled():
 
 def max_buckets():
     """The limit, or None for unlimited."""
-    p = _params.get("max_buckets")
-    v = p.value if p else 64
+    p = _params.get("max-buckets")
+    v = p.value if p else DEFAULT_MAX_BUCKETS
     return None if not v else v   # PARAM_UINTEGER gives None for 0 and unlimited
 
 
@@ -134,16 +136,14 @@ def register():
     # Keep the user's settings when the extension is sourced again (the module is new
     # then); read them before the prefix commands are made again, which drops them.
     old = {}
-    for key, name in (("color", "mapviz color"), ("max_buckets", "mapviz max-buckets"),
-                      ("render_program", "mapviz render-program")):
+    for parameter in PARAMETERS:
         try:
-            old[key] = gdb.parameter(name)
+            old[parameter.setting] = gdb.parameter("mapviz " + parameter.setting)
         except (gdb.error, RuntimeError):
             pass
     SetMapviz()
     ShowMapviz()
-    _params["color"] = ColorParameter()
-    _params["max_buckets"] = MaxBucketsParameter()
-    _params["render_program"] = RenderProgramParameter()
-    for key, value in old.items():
-        _params[key].value = value
+    for parameter in PARAMETERS:
+        _params[parameter.setting] = parameter()
+    for setting, value in old.items():
+        _params[setting].value = value

@@ -81,6 +81,17 @@ def read_truth(path):
     return maps
 
 
+def read_facts(path, words=None):
+    """{word: [integers]} from a truth file's fact lines (a word, then integers in C notation);
+    only the lines whose word is in words, when given (the others hold other records)."""
+    facts = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        word, *numbers = line.split()
+        if words is None or word in words:
+            facts[word] = [int(x, 0) for x in numbers]
+    return facts
+
+
 class MapsRunner:
     """run(commands, **kw) against build/tests/gdb/maps; .truth (entries, hashes) and .cells
     ({name: reference.Arrays}, every cell as the program read it) are read after each run."""

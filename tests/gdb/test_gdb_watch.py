@@ -2,7 +2,7 @@
 import re
 
 import reference
-from gdbtest import fixture_path, run_gdb, tophash
+from gdbtest import fixture_path, read_facts, run_gdb, tophash
 
 def in_op(op):
     """The writing function and line: the map operation itself, or a function inside it."""
@@ -12,11 +12,7 @@ def in_op(op):
 def watch_session(tmp_path, commands):
     truth = tmp_path / "truth"
     out = run_gdb([fixture_path("watch"), truth], commands)
-    facts = {}
-    for line in truth.read_text().splitlines():
-        f = line.split()
-        if f[0] in ("before", "after", "absent"):
-            facts[f[0]] = [int(x, 0) for x in f[1:]]
+    facts = read_facts(truth, ("before", "after", "absent"))
     facts["cells"] = reference.read_arrays(truth)["m"]
     return out, facts
 

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 
-from gdbtest import BUILD, ROOT, fixture_path, gdb_env, run_gdb
+from gdbtest import BUILD, ROOT, fixture_path, gdb_env, read_facts, run_gdb
 
 HIT = re.compile(r"watch #(\d+) (tophash|key|elem|buckets) (.*?) -> (.*?)  (.*?)  in (\S+) (\S+):(\d+)"
                  r"(?: \(during (\w+)\))?")
@@ -19,11 +19,7 @@ COMMANDS = ["mapviz watch gm 42", "break grown", "break freed", "continue", "map
 def growth_session(tmp_path, commands=COMMANDS):
     truth = tmp_path / "truth"
     out = run_gdb([fixture_path("growth"), truth], commands)
-    facts = {}
-    for line in truth.read_text().splitlines():
-        f = line.split()
-        facts[f[0]] = [int(x, 0) for x in f[1:]]
-    return out, facts
+    return out, read_facts(truth)
 
 
 def hits(text):

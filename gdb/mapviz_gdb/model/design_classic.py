@@ -13,24 +13,23 @@ overflow bucket). Problems become markers ("<cycle>", "<unreadable 0x...>")
 in the results, never exceptions, so callers always finish their output.
 """
 import bisect
+from dataclasses import dataclass
 
 from .. import memory
 from ..errors import MapvizError, Unreadable
-from .view import Cell, Chain, Group, Header, Place, Position
+from .view import Cell, Chain, Group, Header, Place, Position, record
 
 MAX_B = 28            # 2^28 buckets (2^31 entries): beyond any map a debugger can read
 MAX_CHAIN = 4096      # overflow buckets followed in one chain
 CHUNK_BYTES = 1 << 20  # bucket array bytes per read
 
 
+@record
 class Bucket:
     """One bucket's bytes. depth 0 is the array's bucket, 1.. its overflows."""
-    __slots__ = ("addr", "raw", "depth")
-
-    def __init__(self, addr, raw, depth):
-        self.addr = addr
-        self.raw = raw
-        self.depth = depth
+    addr: int
+    raw: bytes
+    depth: int
 
     def tophash(self, lay):
         off = lay.tophash_offset
@@ -230,36 +229,31 @@ def live_entries(ref):
         i += 1
 
 
+@record
 class Block:
     """A stretch of a map's memory: the header (place None) or one bucket (place: its
     group, overflow depth and table; slot None)."""
-    __slots__ = ("addr", "length", "place")
-
-    def __init__(self, addr, length, place):
-        self.addr = addr
-        self.length = length
-        self.place = place
+    addr: int
+    length: int
+    place: Place
 
 
+@record
 class FieldAt:
     """The field a byte belongs to: its name, where it starts, its size, its cell's place."""
-    __slots__ = ("field", "start", "size", "place")
-
-    def __init__(self, field, start, size, place):
-        self.field = field
-        self.start = start
-        self.size = size
-        self.place = place
+    field: str
+    start: int
+    size: int
+    place: Place
 
 
+@record
 class Location:
     """Where a key lives, or where a lookup for it ended."""
-
-    def __init__(self, bucket_index, bucket, slot, in_old):
-        self.bucket_index = bucket_index  # index in the array it was found in
-        self.bucket = bucket              # Bucket (its depth is the overflow depth)
-        self.slot = slot
-        self.in_old = in_old              # found in oldbuckets (not evacuated yet)
+    bucket_index: int   # index in the array it was found in
+    bucket: Bucket      # its depth is the overflow depth
+    slot: int
+    in_old: bool        # found in oldbuckets (not evacuated yet)
 
 
 def find_key(ref, hash_, matches):
@@ -323,16 +317,14 @@ def insert_position(ref, hash_):
     return (index, buckets[-1], None), end
 
 
+@record
 class ChainView:
     """One chain as show and dot draw it: old (from oldbuckets) or new, its index,
     its buckets, and a marker when it ended early or could not be read."""
-    __slots__ = ("old", "index", "buckets", "end")
-
-    def __init__(self, old, index, buckets, end):
-        self.old = old
-        self.index = index
-        self.buckets = buckets   # [] when the array bucket itself is unreadable
-        self.end = end
+    old: bool
+    index: int
+    buckets: list   # [Bucket]; [] when the array bucket itself is unreadable
+    end: str
 
 
 def chains(ref, indices):
@@ -406,26 +398,30 @@ def scan_for_key(ref, matches):
 
 # ---- the design's constants and types, as a source found them ----
 
+# ClassicConsts attribute -> the Go name of the slot state it holds.
+STATE_ATTRS = {"min_top_hash": "minTopHash", "empty_rest": "emptyRest", "empty_one": "emptyOne",
+               "evacuated_x": "evacuatedX", "evacuated_y": "evacuatedY",
+               "evacuated_empty": "evacuatedEmpty"}
+
+
+@dataclass(eq=False)   # a record without slots: __post_init__ adds the state attributes
 class ClassicConsts:
     """Slot states, header flags and sizes of the classic design, as the program was compiled.
 
     states: {emptyRest, emptyOne, evacuatedX, evacuatedY, evacuatedEmpty, minTopHash: value};
     flags: {iterator, oldIterator, hashWriting, sameSizeGrow: bit}; bucket_cnt; load_factor
-    (numerator, denominator); max_key_size, max_elem_size (larger ones are stored by pointer)."""
+    (numerator, denominator); max_key_size, max_elem_size (larger ones are stored by pointer).
+    The states also stand as attributes (min_top_hash, empty_rest, ...) for the walks."""
+    states: dict
+    flags: dict
+    bucket_cnt: int
+    load_factor: tuple
+    max_key_size: int
+    max_elem_size: int
 
-    def __init__(self, states, flags, bucket_cnt, load_factor, max_key_size, max_elem_size):
-        self.states = states
-        self.flags = flags
-        self.bucket_cnt = bucket_cnt
-        self.load_factor = load_factor
-        self.max_key_size = max_key_size
-        self.max_elem_size = max_elem_size
-        self.min_top_hash = self.states["minTopHash"]
-        self.empty_rest = self.states["emptyRest"]
-        self.empty_one = self.states["emptyOne"]
-        self.evacuated_x = self.states["evacuatedX"]
-        self.evacuated_y = self.states["evacuatedY"]
-        self.evacuated_empty = self.states["evacuatedEmpty"]
+    def __post_init__(self):
+        for attr, state in STATE_ATTRS.items():
+            setattr(self, attr, self.states[state])
         # tophash value -> state name, for every value below minTopHash.
         self.state_name = {v: k for k, v in self.states.items() if k != "minTopHash"}
 
@@ -450,25 +446,22 @@ class ClassicConsts:
         return "|".join(names) if names else "none"
 
 
+@record
 class ClassicLayout:
     """One map type's bucket layout: offsets, cell sizes, key and elem types."""
-
-    def __init__(self, name, key_type, elem_type, bucket_size, tophash_offset, keys_offset,
-                 elems_offset, overflow_offset, key_cell, elem_cell, indirect_key,
-                 indirect_elem, c):
-        self.name = name                  # the map type's name: counts_map, map[int64]int64
-        self.key_type = key_type          # gdb.Type of KEY (what an indirect cell points to)
-        self.elem_type = elem_type        # gdb.Type of ELEM
-        self.bucket_size = bucket_size
-        self.tophash_offset = tophash_offset
-        self.keys_offset = keys_offset
-        self.elems_offset = elems_offset
-        self.overflow_offset = overflow_offset
-        self.key_cell = key_cell          # bytes per key cell (a pointer's when indirect)
-        self.elem_cell = elem_cell
-        self.indirect_key = indirect_key
-        self.indirect_elem = indirect_elem
-        self.consts = c                   # ClassicConsts
+    name: str               # the map type's name: counts_map, map[int64]int64
+    key_type: object        # gdb.Type of KEY (what an indirect cell points to)
+    elem_type: object       # gdb.Type of ELEM
+    bucket_size: int
+    tophash_offset: int
+    keys_offset: int
+    elems_offset: int
+    overflow_offset: int
+    key_cell: int           # bytes per key cell (a pointer's when indirect)
+    elem_cell: int
+    indirect_key: bool
+    indirect_elem: bool
+    consts: ClassicConsts
 
 
 class ClassicHeader(Header):

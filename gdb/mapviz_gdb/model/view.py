@@ -16,8 +16,17 @@ A place is {table, group, probe, slot, old}: in the classic design the table
 is always 0, the group is the bucket index, the probe the overflow depth, and
 old says the cell lies in the old bucket array of a growing map.
 """
+from dataclasses import dataclass
+
 from .. import memory
 from ..errors import MapvizError, Unreadable
+
+
+def record(cls):
+    """cls as a plain record: __init__ takes the annotated fields in order (those with
+    defaults last), instances have slots and a repr; equality stays identity, as for any
+    object (records are never compared by value)."""
+    return dataclass(slots=True, eq=False)(cls)
 
 
 class Header:
@@ -30,65 +39,57 @@ class Header:
             setattr(self, name, value)
 
 
+@record
 class Place:
-    __slots__ = ("table", "group", "probe", "slot", "old")
-
-    def __init__(self, group, probe, slot, old, table=0):
-        self.table = table
-        self.group = group
-        self.probe = probe
-        self.slot = slot
-        self.old = old
+    """A cell's place (see above); slot None for a whole group."""
+    group: int
+    probe: int
+    slot: int
+    old: bool
+    table: int = 0
 
 
+@record
 class Cell:
     """One slot: its state byte and name, and its key and elem cells.
 
     kind: 'entry' (a live key), 'moved' (the key's stale bytes stay behind; moved_to
     says where it went) or 'empty' (named state, nothing to show: runs collapse).
     unreachable: a lookup stops before this cell (its design's end-of-chain mark)."""
-    __slots__ = ("place", "state", "state_name", "kind", "addr", "key_cell", "elem_cell",
-                 "moved_to", "unreachable", "counts")
-
-    def __init__(self, place, state, state_name, kind, addr, key_cell, elem_cell, moved_to=None,
-                 unreachable=False, counts=False):
-        self.place = place
-        self.state = state
-        self.state_name = state_name   # None for a live cell
-        self.kind = kind
-        self.addr = addr               # (state byte, key cell, elem cell) addresses
-        self.key_cell = key_cell
-        self.elem_cell = elem_cell
-        self.moved_to = moved_to
-        self.unreachable = unreachable
-        self.counts = counts           # one of the map's entries now (count agrees with these)
+    place: Place
+    state: int
+    state_name: str     # None for a live cell
+    kind: str
+    addr: tuple         # (state byte, key cell, elem cell) addresses
+    key_cell: bytes
+    elem_cell: bytes
+    moved_to: str = None
+    unreachable: bool = False
+    counts: bool = False   # one of the map's entries now (count agrees with these)
 
 
+@record
 class Group:
     """Cells stored together (a bucket, a group): title, address, a note on its state."""
-    __slots__ = ("title", "addr", "note", "first", "cells")
-
-    def __init__(self, title, addr, note, first, cells):
-        self.title = title
-        self.addr = addr
-        self.note = note
-        self.first = first   # the first group of its chain (the array's own)
-        self.cells = cells   # [Cell]
+    title: str
+    addr: int
+    note: str
+    first: bool    # the first group of its chain (the array's own)
+    cells: list    # [Cell]
 
 
+@record
 class Chain:
     """The groups a lookup may visit from one array index, in order, and a marker
     when it ended early or could not be read (no groups then)."""
-    __slots__ = ("old", "index", "label", "groups", "end")
-
-    def __init__(self, old, index, label, groups, end):
-        self.old = old
-        self.index = index
-        self.label = label
-        self.groups = groups
-        self.end = end
+    old: bool
+    index: int
+    label: str
+    groups: list   # [Group]
+    end: str
 
 
+@record
 class Position:
     """Where a key lives (found) or where an insert would put it.
 
@@ -96,17 +97,14 @@ class Position:
     place_text and cells (state byte, key cell, elem cell addresses) of the found cell or of
     the cell an insert would take (cells None when no cell can be named); would_go: the text
     of an absent key's destination; marker: a problem met on the way."""
-
-    def __init__(self, hash_text, found, place_text=None, cells=None, elem_text=None, marker=None,
-                 would_go=None, in_old=False):
-        self.hash_text = hash_text
-        self.found = found
-        self.place_text = place_text
-        self.cells = cells
-        self.elem_text = elem_text
-        self.marker = marker
-        self.would_go = would_go
-        self.in_old = in_old
+    hash_text: str
+    found: bool
+    place_text: str = None
+    cells: tuple = None
+    elem_text: str = None
+    marker: str = None
+    would_go: str = None
+    in_old: bool = False
 
 
 class CellCodec:
@@ -129,19 +127,19 @@ class CellCodec:
         return memory.read(memory.u64(cell), self.size)
 
 
+@record
 class Key:
     """A key the user typed, parsed by the map's key codec.
 
     text: how to show it; identity: what equal keys share (compared with the key codec's
     identity of a cell); hash_input: what the source's hash takes (None: not recomputable)."""
-
-    def __init__(self, text, identity, hash_input, reason=None):
-        self.text = text
-        self.identity = identity
-        self.hash_input = hash_input
-        self.reason = reason   # why hash_input is None
+    text: str
+    identity: object
+    hash_input: bytes
+    reason: str = None   # why hash_input is None
 
 
+@record
 class DeleteCall:
     """How a delete entry point holds its arguments at its first instruction: the register
     with the map's address, and the key, as one of
@@ -149,10 +147,8 @@ class DeleteCall:
       ("value", REG)          REG holds the key's bytes (a key of at most 8 bytes)
       ("string", PTR, LEN)    a Go string key: its data pointer and length
     (a source's data: the C ABI for hmap, Go's register ABI for Go)."""
-
-    def __init__(self, map_register, key):
-        self.map_register = map_register
-        self.key = key
+    map_register: str
+    key: tuple
 
     def key_cell(self, view, register):
         """The bytes a key cell holding the argument key would have (register(name) -> int),
@@ -184,20 +180,18 @@ class CannotHash(Exception):
     """The map's hash cannot be recomputed for this key (a present key is found by scanning)."""
 
 
+@record
 class MapView:
     """A map in memory as every command and the printer see it."""
-
-    def __init__(self, source, design, header, layout, type_name, key_codec, elem_codec, hasher,
-                 problems):
-        self.source = source          # finds maps; names the program's map operations
-        self.design = design          # the algorithm: cells, lookups, states, watch plans
-        self.header = header          # Header
-        self.layout = layout          # the design's description of this map type
-        self.type_name = type_name
-        self.key_codec = key_codec
-        self.elem_codec = elem_codec
-        self.hasher = hasher          # hasher(hash input) -> int; raises CannotHash
-        self.problems = problems      # lines: what the source found wrong with the type
+    source: object        # finds maps; names the program's map operations
+    design: object        # the algorithm: cells, lookups, states, watch plans
+    header: Header
+    layout: object        # the design's description of this map type
+    type_name: str
+    key_codec: CellCodec
+    elem_codec: CellCodec
+    hasher: object        # hasher(hash input) -> int; raises CannotHash
+    problems: list        # lines: what the source found wrong with the type
 
     @property
     def addr(self):
