@@ -14,9 +14,10 @@ RENDER = BUILD / "bin" / "mapviz-render"
 DELETE_DEMO = (["-m", "counts", "-k", "42", "-e", "delete"], [EXAMPLES / "delete_demo"], {"HMAP_SEED": "1"})
 CHAIN_WALK = (["-m", "chain", "-k", None, "-e", "delete"], [FIXTURES / "chain", "walk"], {"HMAP_SEED": "7"})
 GROWTH = (["-m", "growth", "-k", "42"], [EXAMPLES / "growth_demo"], {"HMAP_SEED": "3"})
-# 100 rounds of the race fixture (about 600 events): its reader's pointer reads inside the
-# writer's puts are races (with fewer rounds the writer may be done before the reader starts).
-RACE = (["-m", "racy", "-k", "42", "--reads"], [FIXTURES / "race", "1", "100"], {})
+# 100 rounds of the race fixture's pointer reader beside puts (about 600 events): its reads
+# inside the writer's puts are races (with fewer rounds the writer may be done before the
+# reader starts).
+RACE = (["-m", "racy", "-k", "42", "--reads"], [FIXTURES / "race", "pointer", "racy", "100", "put"], {})
 
 
 def render(recording, out, *extra):
@@ -119,7 +120,7 @@ def test_notes_of_a_json_stream_on_standard_error_are_drawn(tmp_path):
     lane like moves and the exit."""
     args, program, env = RACE
     p = subprocess.run([str(BUILD / "bin" / "mapviz-trace"), "--format", "json", *args, "--",
-                        str(program[0]), "1", "5"], capture_output=True, text=True, timeout=60)
+                        str(program[0]), "pointer", "racy", "5", "put"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     (tmp_path / "err.jsonl").write_text(p.stderr)
     events = [json.loads(l) for l in p.stderr.splitlines()]
