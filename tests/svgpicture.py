@@ -38,6 +38,7 @@ class Picture:
             self.events[seq] = {
                 "type": g.get("data-type"), "tid": int(g.get("data-tid")), "lane": g.get("data-lane"),
                 "race": "race" in _classes(g), "other_tid": g.get("data-other-tid"),
+                "other_op": g.get("data-other-op"), "access": g.get("data-access"),
                 "texts": _texts(g), "title": title.text if title is not None else "",
                 "head": rects["head"], "cell": rects["cell"], "other": rects.get("other"),
             }
@@ -76,14 +77,28 @@ def value(ev, which):
     return ev.get(f"{which}_decoded") or ev[which]
 
 
+def race_other(ev):
+    """A race's other thread, {tid, op}: "other" (op null when not known), or in a recording
+    made before it, other_tid alone."""
+    return ev.get("other") or {"tid": ev["other_tid"], "op": None}
+
+
 def check_picture(pic, events):
     """Every event of the JSON stream is in the picture: its column (seq, type, thread color),
-    its cell in the lane of its field and address, the value (and old value, or the race with
-    the other thread named); moves and the exit in the stream's lane."""
+    its cell in the lane of its field and address, the value (and old value; or for a race
+    the access, read or write, and the other thread with the write operation it is inside,
+    in the cell and its tooltip); moves and the exit in the stream's lane."""
     meta, stream = events[0], events[1:]
     assert meta["type"] == "meta"
     assert set(pic.events) == {e["seq"] for e in stream}, "events missing from or added to the picture"
     assert set(pic.threads) >= {e["tid"] for e in stream}, pic.threads
+    for tid, color in pic.threads.items():  # each thread's events, and the races it was the writer in
+        n = sum(e["tid"] == tid for e in stream)
+        writer_in = sum(e["type"] == "race" and race_other(e)["tid"] == tid for e in stream)
+        said = f"tid {tid}{' (main)' if tid == meta['pid'] else ''}: {n} event{'' if n == 1 else 's'}"
+        if writer_in:
+            said += f", the writer in {writer_in} race{'' if writer_in == 1 else 's'}"
+        assert color["texts"] == [said], (color["texts"], said)
     states = meta["layout"]["states"]
     for name, v in states.items():
         assert f"{name} = {v}" in pic.legend, (name, pic.legend)
@@ -103,12 +118,20 @@ def check_picture(pic, events):
             assert shown(texts[2], value(ev, "new")), (where, texts, value(ev, "new"))
             assert f"{ev['field']} of " in drawn["title"] and f"tid {ev['tid']}" in drawn["title"], where
             if ev["type"] == "race":
-                assert drawn["race"] and texts[1] == "RACE", (where, texts)
+                other, access = race_other(ev), ev.get("access")
+                inside = other["op"] or "a write"
+                assert drawn["race"] and texts[1] == (f"RACE {access}" if access else "RACE"), (where, texts)
+                assert drawn["access"] == access, (where, drawn["access"])
                 assert drawn["cell"].get("stroke") == drawn["head"].get("stroke") == RACE_INK, where
-                assert drawn["other_tid"] == str(ev["other_tid"]), where
-                assert texts[3] == f"vs tid {ev['other_tid']}", (where, texts)
-                assert drawn["other"].get("fill") == pic.threads[ev["other_tid"]]["ink"], where
-                assert f"while tid {ev['other_tid']} is inside a write" in drawn["title"], where
+                assert drawn["other_tid"] == str(other["tid"]) and drawn["other_op"] == (other["op"] or ""), where
+                assert shown(texts[3], f"while tid {other['tid']}"), (where, texts)
+                assert shown(texts[4], f"inside {inside}"), (where, texts)
+                assert drawn["other"].get("fill") == pic.threads[other["tid"]]["ink"], where
+                assert drawn["title"].startswith(f"#{ev['seq']} tid {ev['tid']} RACE " +
+                                                 (f"{access} " if access else "") + f"{ev['op']}: "), where
+                if access == "write":
+                    assert f"{value(ev, 'old')} -> {value(ev, 'new')}" in drawn["title"], where
+                assert f"while tid {other['tid']} is inside {inside}, a write to the map" in drawn["title"], where
             else:
                 assert not drawn["race"] and texts[1] == ev["op"], (where, texts)
                 assert drawn["cell"].get("stroke") == color["ink"], where

@@ -3,8 +3,9 @@ and a browser shows them.
 
 Drawn again into a temporary directory: the map picture is the committed one byte for byte;
 the delete trajectory's recording is the committed one but for the run's pid, tids and times;
-the race run races. Each committed trajectory picture is what mapviz-render draws from the
-recording committed beside it. Then headless Chromium takes a screenshot of each (skipped
+the race run (fresh and committed) is an API reader beside a deleter, stopped by the map's
+check. Each committed trajectory picture is what mapviz-render draws from the recording
+committed beside it. Then headless Chromium takes a screenshot of each (skipped
 where Chromium or Pillow is missing, unless MAPVIZ_SCREENSHOTS=1, which `make pictures` sets
 after installing them): the screenshot has the picture's size, is not blank, has its legend
 at the bottom, and shows the thread colors and the race marks."""
@@ -62,11 +63,29 @@ def test_delete_trajectory_is_what_make_pictures_records(drawn):
     assert any(e.get("new_decoded") == "emptyRest" for e in committed)
 
 
-def test_race_run_races(drawn):
+def funcs(stack):
+    return [f["func"] for f in stack]
+
+
+def test_race_run_is_an_api_reader_beside_a_deleter(drawn):
+    """The race fixture's get reader beside its deleter: races of the reader's reads of key
+    42's cells while the deleter is inside delete, the deleter's writes, then the race of the
+    map's own check (a read of flags, hashWriting), then the abort."""
     for events in (recording(drawn / "race.jsonl"), recording(DOCS / "race.jsonl")):
+        assert events[0]["program"] == "build/tests/tracer/race", events[0]
         races = [e for e in events if e["type"] == "race"]
-        assert races and events[0]["program"] == "build/tests/tracer/race", events[0]
-        assert all(e["file"] == "tests/tracer/fixtures/race.c" for e in races), races
+        *cells, check = races
+        assert cells and all(e["bucket"] is not None and e["func"].startswith("hmap_access") for e in cells), races
+        assert (check["field"], check["new_decoded"], check["bucket"]) == ("flags", "hashWriting", None), check
+        reader, deleter = check["tid"], check["other"]["tid"]
+        for race in races:
+            assert race["access"] == "read" and race["op"] == "access", race
+            assert race["tid"] == reader and race["other"]["tid"] == deleter, race
+            assert race["other"]["op"] == "delete" and "deleter" in funcs(race["other"]["stack"]), race
+            assert "api_reader" in funcs(race["stack"]), race
+        assert funcs(check["stack"])[0] == "fatal", check
+        assert any(e["type"] == "write" and e["op"] == "delete" and e["tid"] == deleter for e in events)
+        assert events[-1]["type"] == "exit" and events[-1]["signal"] == 6, events[-1]
 
 
 @pytest.mark.parametrize("name", TRAJECTORIES)

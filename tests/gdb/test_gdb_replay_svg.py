@@ -37,7 +37,7 @@ def test_replay_svg_that_cannot_be_written_is_one_line(tmp_path):
 def test_a_recording_with_notes_is_replayed_and_drawn(tmp_path):
     """JSON on standard error holds the tracer's notes as note events (with their message):
     replay shows them and --svg draws them."""
-    prog = [str(BUILD / "tests" / "tracer" / "race"), "1", "3"]
+    prog = [str(BUILD / "tests" / "tracer" / "race"), "pointer", "racy", "3", "put"]
     done = subprocess.run([str(BUILD / "bin" / "mapviz-trace"), "--format", "json", "-m", "racy", "-k", "42",
                            "--reads", "--", *prog], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -14,9 +14,10 @@ RENDER = BUILD / "bin" / "mapviz-render"
 DELETE_DEMO = (["-m", "counts", "-k", "42", "-e", "delete"], [EXAMPLES / "delete_demo"], {"HMAP_SEED": "1"})
 CHAIN_WALK = (["-m", "chain", "-k", None, "-e", "delete"], [FIXTURES / "chain", "walk"], {"HMAP_SEED": "7"})
 GROWTH = (["-m", "growth", "-k", "42"], [EXAMPLES / "growth_demo"], {"HMAP_SEED": "3"})
-# 100 rounds of the race fixture (about 600 events): its reader's pointer reads inside the
-# writer's puts are races (with fewer rounds the writer may be done before the reader starts).
-RACE = (["-m", "racy", "-k", "42", "--reads"], [FIXTURES / "race", "1", "100"], {})
+# 100 rounds of the race fixture's pointer reader beside puts (about 600 events): its reads
+# inside the writer's puts are races (with fewer rounds the writer may be done before the
+# reader starts).
+RACE = (["-m", "racy", "-k", "42", "--reads"], [FIXTURES / "race", "pointer", "racy", "100", "put"], {})
 
 
 def render(recording, out, *extra):
@@ -56,7 +57,8 @@ def live_and_rendered(tmp_path, case):
 def test_live_and_rendered_pictures_hold_every_event(tmp_path, case):
     live, rendered, events = live_and_rendered(tmp_path, case)
     check_picture(rendered, events)
-    check_picture(live, [events[0]] + [dict(e, tid=live_tid(live, events, e)) for e in events[1:]])
+    live_meta = dict(events[0], pid=live_tid(live, events, {"tid": events[0]["pid"]}))
+    check_picture(live, [live_meta] + [dict(e, tid=live_tid(live, events, e)) for e in events[1:]])
     assert live.canonical() == rendered.canonical()
 
 
@@ -93,25 +95,83 @@ def test_growth_moves_are_drawn_and_a_cell_seen_old_says_so(tmp_path):
         "evacuatedY" in [t for e in pic.events.values() for t in e["texts"]]
 
 
+def write_recording(path, events):
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+
+
+def race_legend(pic):
+    return [l for l in pic.legend if l.startswith("#") and " while tid " in l]
+
+
 def test_race_is_marked_with_the_other_thread(tmp_path):
     """The race fixture's reader reads key 42's elem through a pointer while the writer is
-    inside a put: each race event's cell is marked, names the writing thread, and the legend
-    lists the races."""
+    inside a put: each race event's cell is marked, says the read and the writing thread with
+    its operation (assign), and the legend lists the races."""
     args, program, env = RACE
     t = run_trace(tmp_path, args, program, env=env)
     assert t.rc == 0, t.stderr
     races = t.of("race")
     assert races, "the race fixture gave no race event"
-    (tmp_path / "race.jsonl").write_text("".join(json.dumps(e) + "\n" for e in t.events))
+    write_recording(tmp_path / "race.jsonl", t.events)
     done = render(tmp_path / "race.jsonl", tmp_path / "race.svg")
     assert done.returncode == 0, done.stderr
     pic = Picture(tmp_path / "race.svg")
     check_picture(pic, t.events)
-    listed = [l for l in pic.legend if "was inside a write" in l]
-    assert listed and listed[0].startswith(f"#{races[0]['seq']}: tid {races[0]['tid']} touched elem"), listed
-    assert f"while tid {races[0]['other_tid']} was inside a write" in listed[0]
+    first, writer = races[0], races[0]["other"]["tid"]
+    assert pic.events[first["seq"]]["texts"][1:] == ["RACE read", first["new_decoded"], f"while tid {writer}",
+                                                    "inside assign"]
+    listed = race_legend(pic)
+    assert listed[0].startswith(f"#{first['seq']}: tid {first['tid']} read elem (bucket "), listed
+    assert f" in read_cell tests/tracer/fixtures/race.c:{first['line']} while tid {writer} was inside assign, in " \
+        in listed[0], listed[0]
     # The writer's color is the legend's, even when it has no event of its own.
-    assert races[0]["other_tid"] in pic.threads
+    assert writer in pic.threads
+
+
+def test_the_race_the_maps_check_stops_is_drawn(tmp_path):
+    """An API reader beside a deleter, stopped by the map's own check: the picture has the
+    check's race (a read of flags, hashWriting, while the deleter is inside delete) in the
+    flags lane, and the program's death after it."""
+    t = run_trace(tmp_path, ["-m", "racy", "-k", "42", "--reads"],
+                  [FIXTURES / "race", "get", "racy", "50000000"])
+    assert t.rc == 134, t.stderr
+    write_recording(tmp_path / "check.jsonl", t.events)
+    done = render(tmp_path / "check.jsonl", tmp_path / "check.svg")
+    assert done.returncode == 0, done.stderr
+    pic = Picture(tmp_path / "check.svg")
+    check_picture(pic, t.events)
+    check = next(r for r in t.of("race") if r["field"] == "flags")
+    drawn = pic.events[check["seq"]]
+    assert pic.lanes[drawn["lane"]]["field"] == "flags"
+    assert drawn["texts"][1:] == ["RACE read", "hashWriting", f"while tid {check['other']['tid']}", "inside delete"]
+    assert drawn["title"].startswith(f"#{check['seq']} tid {check['tid']} RACE read access: flags of map header")
+    assert any(l.startswith(f"#{check['seq']}: tid {check['tid']} read flags (map header) in hmap_access")
+               and f"was inside delete, in " in l for l in race_legend(pic)), pic.legend
+    assert pic.title[1].endswith("; killed with signal 6"), pic.title
+
+
+def test_race_fields_of_this_and_earlier_recordings_are_read(tmp_path):
+    """A race's other thread is read from "other" {tid, op, stack}; a recording made before
+    it (other_tid and other_stack, no access) is drawn too, saying only what it knows."""
+    args, program, env = RACE
+    t = run_trace(tmp_path, args, program, env=env)
+    assert t.rc == 0 and t.of("race"), t.stderr
+    write_recording(tmp_path / "full.jsonl", t.events)
+    renamed = [{k: v for k, v in e.items() if k not in ("other_tid", "other_stack")} for e in t.events]
+    write_recording(tmp_path / "other.jsonl", renamed)
+    earlier = [{k: v for k, v in e.items() if k not in ("other", "access")} for e in t.events]
+    write_recording(tmp_path / "earlier.jsonl", earlier)
+    for name in ("full", "other", "earlier"):
+        done = render(tmp_path / f"{name}.jsonl", tmp_path / f"{name}.svg")
+        assert done.returncode == 0 and done.stderr == "", (name, done.stderr)
+    full = (tmp_path / "full.svg").read_text()
+    assert (tmp_path / "other.svg").read_text() == full
+    pic = Picture(tmp_path / "earlier.svg")
+    check_picture(pic, earlier)
+    race = earlier[1:][[e["type"] for e in earlier[1:]].index("race")]
+    assert pic.events[race["seq"]]["texts"][1] == "RACE"
+    assert pic.events[race["seq"]]["texts"][4] == "inside a write"
+    assert race_legend(pic)[0].startswith(f"#{race['seq']}: tid {race['tid']} touched elem"), pic.legend
 
 
 def test_notes_of_a_json_stream_on_standard_error_are_drawn(tmp_path):
@@ -119,7 +179,7 @@ def test_notes_of_a_json_stream_on_standard_error_are_drawn(tmp_path):
     lane like moves and the exit."""
     args, program, env = RACE
     p = subprocess.run([str(BUILD / "bin" / "mapviz-trace"), "--format", "json", *args, "--",
-                        str(program[0]), "1", "5"], capture_output=True, text=True, timeout=60)
+                        str(program[0]), "pointer", "racy", "5", "put"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     (tmp_path / "err.jsonl").write_text(p.stderr)
     events = [json.loads(l) for l in p.stderr.splitlines()]
@@ -170,6 +230,13 @@ def recording(tmp_path):
     return [json.dumps(e) for e in t.events]
 
 
+def race_line(good, **fields):
+    """A race event made of the recording's first write, with fields of its own."""
+    write = next(json.loads(l) for l in good if json.loads(l)["type"] == "write")
+    race = {"type": "race", "access": "read", "other": {"tid": 1, "op": "delete", "stack": []}}
+    return json.dumps({**write, **race, **fields})
+
+
 def test_render_bad_input_is_one_line_and_leaves_no_picture(tmp_path):
     good = recording(tmp_path)
     cases = {
@@ -183,6 +250,12 @@ def test_render_bad_input_is_one_line_and_leaves_no_picture(tmp_path):
         "badop": (good[:1] + ['{"type": "write", "seq": 1, "tid": 1, "op": "frob", "field": "key"}'],
                   '{p}:2: write: unknown op "frob"'),
         "badhex": (good[:1] + [json.dumps(dict(json.loads(good[1]), addr="zz"))], '{p}:2: write: "addr" is not hex: zz'),
+        "badaccess": (good[:2] + [race_line(good, access="peek")],
+                      '{p}:3: race: "access" is neither read nor write: peek'),
+        "noothertid": (good[:2] + [race_line(good, other={"op": "delete", "stack": []})],
+                       '{p}:3: race: other without "tid"'),
+        "badotherop": (good[:2] + [race_line(good, other={"tid": 1, "op": "frob", "stack": []})],
+                       '{p}:3: race: other: unknown op "frob"'),
         "afterexit": (good + [good[1]], f"{{p}}:{len(good) + 1}: write event after the exit event"),
         "noevents": (good[:1], "{p}:1: no events after the meta line"),
         "empty": ([], "{p}: empty (no meta line)"),

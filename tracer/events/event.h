@@ -42,8 +42,9 @@ struct event {
 	bool from_valid, to_valid, to_present;
 	const char *reason; /* growth, evacuate, reseed, inserted, deleted, relocated */
 	/* race: the access (op, field, values, code and stack above) was a write or a read; the
-	 * other thread is inside a write operation of the map (other_op) */
-	bool access_writes;
+	 * other thread is inside a write operation of the map (other_op). access_unknown: a
+	 * recording made before races said which (read back by events/recording.c) */
+	bool access_writes, access_unknown;
 	pid_t other_tid;
 	enum map_op other_op;
 	struct stack other_stack;

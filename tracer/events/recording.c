@@ -132,6 +132,31 @@ static enum map_op op_named(struct line *l, const char *name)
 	return OP_NONE;
 }
 
+/* A race's two sides: "access" (read or write) and "other" {tid, op, stack}, the thread
+ * inside a write operation. A recording made before those has "other_tid" and
+ * "other_stack" instead, and no access: access_unknown, other_op OP_NONE. */
+static void race_sides(struct line *l, struct json_object *o, struct event *e)
+{
+	const char *access = str(l, o, "access", false);
+	e->access_unknown = access == NULL;
+	e->access_writes = access && strcmp(access, "write") == 0;
+	if (access && !e->access_writes && strcmp(access, "read") != 0)
+		fail(l, "race: \"access\" is neither read nor write: %s", access);
+	struct json_object *other = typed(l, o, "other", json_type_object, false);
+	if (!other) {
+		e->other_tid = (pid_t)integer(l, o, "other_tid", false, 0);
+		stack(l, o, "other_stack", &e->other_stack, NULL);
+		return;
+	}
+	const char *type = l->type;
+	l->type = "race: other"; /* what a message about other's members names */
+	e->other_tid = (pid_t)integer(l, other, "tid", true, 0);
+	const char *op = str(l, other, "op", false);
+	e->other_op = op ? op_named(l, op) : OP_NONE;
+	stack(l, other, "stack", &e->other_stack, NULL);
+	l->type = type;
+}
+
 static void cell_event(struct line *l, struct event *e)
 {
 	struct json_object *o = l->obj;
@@ -152,10 +177,8 @@ static void cell_event(struct line *l, struct event *e)
 	e->code.file = str(l, o, "file", false);
 	e->code.line = (int)integer(l, o, "line", false, 0);
 	stack(l, o, "stack", &e->stack, &e->has_stack);
-	if (e->type == EV_RACE) {
-		e->other_tid = (pid_t)integer(l, o, "other_tid", false, 0);
-		stack(l, o, "other_stack", &e->other_stack, NULL);
-	}
+	if (e->type == EV_RACE)
+		race_sides(l, o, e);
 }
 
 /* A move's end: a place, or null (nowhere). */

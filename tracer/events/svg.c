@@ -25,7 +25,9 @@
 #define LABEL_W 232     /* the lane labels' column */
 #define COL_W 100       /* one event */
 #define HEAD_H 34       /* the column heads: sequence number and operation */
-#define LANE_H 36       /* a cell: value, and what it was (or read, or the race) */
+#define LINE_H 13       /* a cell's lines, one below the other */
+#define LANE_PAD 10     /* a lane's height beyond its cells' lines */
+#define LANE_LINES 2    /* a lane holds at least: the value, and what it was (or read) */
 #define STREAM_H 48     /* the stream's own events: moves, notes, the exit */
 #define BAND_GAP 26
 #define COLS_MAX 14     /* columns in a band; more events wrap into another band */
@@ -67,6 +69,7 @@ struct lane {
 struct thread_color {
 	pid_t tid;
 	size_t events;
+	size_t writer_in; /* races in which it is the thread inside the write */
 };
 
 /* One event. */
@@ -79,7 +82,9 @@ struct column {
 	char *head;      /* the operation (or move, exit, note) */
 	char *line[3];   /* what its cell shows, line by line (NULL: nothing) */
 	int state;       /* the model state the value names (index in states), or -1 */
-	pid_t other_tid; /* race: the thread inside the write */
+	const char *access; /* race: "read" or "write", NULL when the recording does not say */
+	pid_t other_tid;    /* race: the thread inside the write, */
+	enum map_op other_op; /* and its write operation (OP_NONE: not known) */
 	char *race_words; /* race: who touched what where, while the other thread was where */
 	char *title;     /* everything the event says */
 };
@@ -179,6 +184,26 @@ static const char *type_word(enum event_type t)
 	return words[t];
 }
 
+/* A race's access: "read", "write", or NULL when a recording made before races said
+ * which does not say. */
+static const char *race_access(const struct event *e)
+{
+	return e->access_unknown ? NULL : e->access_writes ? "write" : "read";
+}
+
+/* What the other thread of a race is inside: its write operation, "a write" when the
+ * recording does not say which. */
+static const char *race_inside(const struct event *e)
+{
+	return e->other_op != OP_NONE ? map_op_name(e->other_op) : "a write";
+}
+
+/* Whether the event's cell shows a change (old -> new): a write, or a race that wrote. */
+static bool shows_change(const struct event *e)
+{
+	return e->type == EV_WRITE || (e->type == EV_RACE && e->access_writes);
+}
+
 /* The index of the model state a decoded value names, or -1. */
 static int state_index(const char *decoded)
 {
@@ -262,10 +287,12 @@ static char *cell_title(const struct event *e, const char *place)
 	FILE *t = open_memstream(&s, &n);
 	if (!t)
 		out_of_memory();
-	fprintf(t, "#%" PRIu64 " tid %d %s%s: %s of %s at %#" PRIx64 " (%u byte%s)\n", e->seq,
-		(int)e->tid, e->type == EV_RACE ? "RACE " : e->type == EV_READ ? "read " : "",
+	/* "#12 tid 7 read access: ...", "#13 tid 7 RACE read access: ..." */
+	const char *access = e->type == EV_RACE ? race_access(e) : e->type == EV_READ ? "read" : NULL;
+	fprintf(t, "#%" PRIu64 " tid %d %s%s%s%s: %s of %s at %#" PRIx64 " (%u byte%s)\n", e->seq,
+		(int)e->tid, e->type == EV_RACE ? "RACE " : "", access ? access : "", access ? " " : "",
 		map_op_name(e->op), e->field_name, place, e->addr, e->size, e->size == 1 ? "" : "s");
-	if (e->type == EV_WRITE) {
+	if (shows_change(e)) {
 		char *was = value_shown(e->old_decoded, e->old);
 		char *now = value_shown(e->new_decoded, e->new);
 		fprintf(t, "%s -> %s", was, now);
@@ -287,7 +314,7 @@ static char *cell_title(const struct event *e, const char *place)
 	if (e->has_stack)
 		put_stack(t, &e->stack, 8);
 	if (e->type == EV_RACE) {
-		fprintf(t, "\nwhile tid %d is inside a write to the map", (int)e->other_tid);
+		fprintf(t, "\nwhile tid %d is inside %s, a write to the map", (int)e->other_tid, race_inside(e));
 		if (e->other_stack.n)
 			fputc(':', t);
 		put_stack(t, &e->other_stack, 8);
@@ -307,16 +334,19 @@ static char *code_words(const char *func, const char *file, int line)
 	return s;
 }
 
-/* A race in a line of the legend: "#11: tid 7 touched elem (bucket 4 slot 0) in read_cell
- * race.c:36 while tid 6 was inside a write, in copy_value hmap/hmap.c:385". */
+/* A race in a line of the legend: "#11: tid 7 read elem (bucket 4 slot 0) in read_cell
+ * race.c:78 while tid 6 was inside assign, in assign_k hmap/hmap.c:1032". */
 static char *race_words(const struct event *e)
 {
 	char *place = place_text(&e->at, &place_long);
 	char *mine = code_words(e->code.func, e->code.file, e->code.line);
 	const struct frame *f = e->other_stack.n ? &e->other_stack.f[0] : NULL;
 	char *theirs = f ? code_words(f->func, f->file, f->line) : keep("");
-	char *s = keepf("#%" PRIu64 ": tid %d touched %s (%s)%s while tid %d was inside a write%s%s", e->seq,
-			(int)e->tid, e->field_name, place, mine, (int)e->other_tid, *theirs ? "," : "", theirs);
+	const char *access = race_access(e);
+	const char *verb = !access ? "touched" : e->access_writes ? "wrote" : "read";
+	char *s = keepf("#%" PRIu64 ": tid %d %s %s (%s)%s while tid %d was inside %s%s%s", e->seq, (int)e->tid,
+			verb, e->field_name, place, mine, (int)e->other_tid, race_inside(e), *theirs ? "," : "",
+			theirs);
 	free(place);
 	free(mine);
 	free(theirs);
@@ -326,21 +356,28 @@ static char *race_words(const struct event *e)
 static void keep_cell_event(const struct event *e, struct column *c, size_t col)
 {
 	c->lane = lane_of(e, col);
-	c->head = keep(e->type == EV_RACE ? "RACE" : map_op_name(e->op));
 	c->line[0] = value_shown(e->new_decoded, e->new);
 	c->state = state_index(e->new_decoded);
-	if (e->type == EV_WRITE) {
-		char *was = value_shown(e->old_decoded, e->old);
-		c->line[1] = keepf("was %s", was);
-		free(was);
-	} else if (e->type == EV_READ) {
-		c->line[1] = keep("read");
-	} else {
+	if (e->type == EV_RACE) {
+		/* "RACE read", the value, "while tid 6", "inside delete" */
+		c->access = race_access(e);
+		c->head = c->access ? keepf("RACE %s", c->access) : keep("RACE");
 		c->other_tid = e->other_tid;
-		c->line[1] = keepf("vs tid %d", (int)e->other_tid);
-		if (e->other_tid)
-			thread_of(e->other_tid); /* in the legend, with its color, if it wrote nothing seen */
+		c->other_op = e->other_op;
+		c->line[1] = keepf("while tid %d", (int)e->other_tid);
+		c->line[2] = keepf("inside %s", race_inside(e));
+		if (e->other_tid) /* in the legend, with its color, if it wrote nothing seen */
+			pic.threads[thread_of(e->other_tid)].writer_in++;
 		c->race_words = race_words(e);
+	} else {
+		c->head = keep(map_op_name(e->op));
+		if (e->type == EV_WRITE) {
+			char *was = value_shown(e->old_decoded, e->old);
+			c->line[1] = keepf("was %s", was);
+			free(was);
+		} else {
+			c->line[1] = keep("read");
+		}
 	}
 	char *place = place_text(&e->at, &place_long);
 	c->title = cell_title(e, place);
@@ -486,7 +523,7 @@ static int text_w(const char *s, int font) { return (int)(chars_of(s) * font * A
 /* Where things are: bands of columns, each a head row, the lanes, the stream's lane. */
 struct layout {
 	size_t per_band, nbands;
-	int width, band_h, legend_y;
+	int width, lane_h, band_h, legend_y;
 };
 
 static int band_y(const struct layout *L, size_t band)
@@ -501,7 +538,7 @@ static int col_x(const struct layout *L, size_t col)
 
 static int lane_y(const struct layout *L, size_t col, size_t rank)
 {
-	return band_y(L, col / L->per_band) + HEAD_H + (int)rank * LANE_H;
+	return band_y(L, col / L->per_band) + HEAD_H + (int)rank * L->lane_h;
 }
 
 static void order_lanes(void)
@@ -525,15 +562,29 @@ static size_t rank_of(size_t lane)
 	return 0;
 }
 
+/* The lines a column's cell shows. */
+static int lines_of(const struct column *c)
+{
+	int n = 0;
+	while (n < 3 && c->line[n])
+		n++;
+	return n;
+}
+
 static void lay_out(struct layout *L)
 {
+	int lines = LANE_LINES; /* lanes are as tall as their tallest cell (a race's: three lines) */
+	for (size_t i = 0; i < pic.ncols; i++)
+		if (pic.cols[i].lane >= 0 && lines_of(&pic.cols[i]) > lines)
+			lines = lines_of(&pic.cols[i]);
+	L->lane_h = LANE_PAD + lines * LINE_H;
 	size_t n = pic.ncols ? pic.ncols : 1;
 	L->nbands = (n + COLS_MAX - 1) / COLS_MAX;
 	L->per_band = (n + L->nbands - 1) / L->nbands; /* bands as even as they can be */
 	L->width = 2 * MARGIN + LABEL_W + (int)L->per_band * COL_W;
 	if (L->width < MIN_W)
 		L->width = MIN_W;
-	L->band_h = HEAD_H + (int)pic.nlanes * LANE_H + STREAM_H;
+	L->band_h = HEAD_H + (int)pic.nlanes * L->lane_h + STREAM_H;
 	L->legend_y = band_y(L, L->nbands) + 4;
 }
 
@@ -605,12 +656,12 @@ static void draw_lanes(FILE *out, const struct layout *L, size_t band)
 	for (size_t r = 0; r < pic.nlanes; r++) {
 		size_t i = pic.order[r];
 		const struct lane *l = &pic.lanes[i];
-		int ly = y + HEAD_H + (int)r * LANE_H;
+		int ly = y + HEAD_H + (int)r * L->lane_h;
 		fprintf(out, "<g class=\"lane\" data-lane=\"%zu\" data-field=\"", i);
 		put_xml(out, l->field, 0);
 		fprintf(out, "\" data-addr=\"%#" PRIx64 "\">\n", l->addr);
 		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", MARGIN, ly,
-			right - MARGIN, LANE_H, r % 2 ? "#ffffff" : "#f3f3f3");
+			right - MARGIN, L->lane_h, r % 2 ? "#ffffff" : "#f3f3f3");
 		char *first = keepf("%s %#" PRIx64, l->field, l->addr);
 		char *where = lane_where(l);
 		put_text(out, MARGIN + 6, ly + 15, "lf", first, LABEL_CHARS);
@@ -621,10 +672,10 @@ static void draw_lanes(FILE *out, const struct layout *L, size_t band)
 		if (l->first < c1 && l->last >= c0)
 			fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#b0b0b0\" "
 				     "stroke-width=\"2\"/>\n",
-				col_x(L, a) + COL_W / 2, ly + LANE_H / 2, col_x(L, b) + COL_W / 2, ly + LANE_H / 2);
+				col_x(L, a) + COL_W / 2, ly + L->lane_h / 2, col_x(L, b) + COL_W / 2, ly + L->lane_h / 2);
 		fputs("</g>\n", out);
 	}
-	int sy = y + HEAD_H + (int)pic.nlanes * LANE_H;
+	int sy = y + HEAD_H + (int)pic.nlanes * L->lane_h;
 	fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#e8eef4\"/>\n", MARGIN, sy,
 		right - MARGIN, STREAM_H);
 	put_text(out, MARGIN + 6, sy + 15, "lf", "the key's moves, the exit", 0);
@@ -642,8 +693,12 @@ static void draw_column(FILE *out, const struct layout *L, size_t i)
 		type_word(c->type), race ? " race" : "", c->seq, type_word(c->type), (int)c->tid);
 	if (c->lane >= 0)
 		fprintf(out, " data-lane=\"%d\"", c->lane);
-	if (race)
-		fprintf(out, " data-other-tid=\"%d\"", (int)c->other_tid);
+	if (race) {
+		fprintf(out, " data-other-tid=\"%d\" data-other-op=\"%s\"", (int)c->other_tid,
+			map_op_name(c->other_op));
+		if (c->access)
+			fprintf(out, " data-access=\"%s\"", c->access);
+	}
 	fputs(">", out);
 	put_title(out, c->title);
 	fputc('\n', out);
@@ -656,25 +711,27 @@ static void draw_column(FILE *out, const struct layout *L, size_t i)
 	snprintf(seq, sizeof seq, "#%" PRIu64, c->seq);
 	put_text(out, x + 7, y + 15, "hs", seq, CELL_CHARS);
 	put_text(out, x + 7, y + 27, "ho", c->head, CELL_CHARS);
+	if (race) {
+		/* A swatch of the color of the thread inside the write, at the head's right. */
+		int other = thread_known(c->other_tid);
+		if (other >= 0)
+			fprintf(out, "<rect class=\"other\" x=\"%d\" y=\"%d\" width=\"11\" height=\"11\" "
+				     "fill=\"%s\"/>\n",
+				x + COL_W - 18, y + 11, thread_ink[other % NINKS]);
+	}
 	/* The cell: in its lane, or in the stream's lane below them. */
 	int cy = c->lane >= 0 ? lane_y(L, i, rank_of((size_t)c->lane))
-			      : band_y(L, i / L->per_band) + HEAD_H + (int)pic.nlanes * LANE_H;
-	int ch = c->lane >= 0 ? LANE_H : STREAM_H;
+			      : band_y(L, i / L->per_band) + HEAD_H + (int)pic.nlanes * L->lane_h;
+	int ch = c->lane >= 0 ? L->lane_h : STREAM_H;
 	fprintf(out, "<rect class=\"cell\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\" "
 		     "stroke=\"%s\" stroke-width=\"%d\"%s/>\n",
 		x + 3, cy + 2, COL_W - 6, ch - 4, c->type == EV_READ ? "#ffffff" : tint,
 		race ? RACE_INK : ink, race ? 3 : c->type == EV_READ ? 1 : 2,
 		c->type == EV_READ ? " stroke-dasharray=\"4 2\"" : "");
-	if (race) {
-		/* A corner flag, and a swatch of the color of the thread inside the write. */
+	if (race) /* a corner flag */
 		fprintf(out, "<path d=\"M%d %d l10 0 l0 10 z\" fill=\"" RACE_INK "\"/>\n", x + COL_W - 13, cy + 2);
-		int other = thread_known(c->other_tid);
-		if (other >= 0)
-			fprintf(out, "<rect class=\"other\" x=\"%d\" y=\"%d\" width=\"9\" height=\"9\" fill=\"%s\"/>\n",
-				x + COL_W - 16, cy + ch - 15, thread_ink[other % NINKS]);
-	}
 	for (int k = 0; k < 3 && c->line[k]; k++) {
-		int ty = cy + 14 + k * 13;
+		int ty = cy + 14 + k * LINE_H;
 		if (k == 0 && c->state >= 0)
 			fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"v state\" style=\"fill: %s\">", x + 7, ty,
 				state_ink[c->state % NSTATE_INKS]),
@@ -722,8 +779,12 @@ static int draw_legend(FILE *out, const struct layout *L)
 	flow_heading(&f, "threads");
 	for (size_t i = 0; i < pic.nthreads; i++) {
 		const struct thread_color *t = &pic.threads[i];
-		char *s = keepf("tid %d%s: %zu event%s", (int)t->tid, t->tid == pic.pid ? " (main)" : "",
-				t->events, t->events == 1 ? "" : "s");
+		char writer[64] = "";
+		if (t->writer_in)
+			snprintf(writer, sizeof writer, ", the writer in %zu race%s", t->writer_in,
+				 t->writer_in == 1 ? "" : "s");
+		char *s = keepf("tid %d%s: %zu event%s%s", (int)t->tid, t->tid == pic.pid ? " (main)" : "",
+				t->events, t->events == 1 ? "" : "s", writer);
 		int x = flow_place(&f, 20 + text_w(s, 11));
 		fprintf(out, "<g class=\"thread\" data-tid=\"%d\"><rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" "
 			     "fill=\"%s\" stroke=\"%s\" stroke-width=\"2\"/>",
@@ -758,7 +819,7 @@ static int draw_legend(FILE *out, const struct layout *L)
 	} kinds[] = {
 		{"write: new value, was old", "#555", "", 2},
 		{"read: the value read", "#555", " stroke-dasharray=\"4 2\"", 1},
-		{"RACE: touched while tid N is inside a write to the map", RACE_INK, "", 3},
+		{"RACE read|write: while tid W is inside OP, a write (the square: W's color)", RACE_INK, "", 3},
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		int x = flow_place(&f, 30 + text_w(kinds[i].what, 11));

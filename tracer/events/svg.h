@@ -9,7 +9,8 @@
  * column per event in stream order, wrapped into bands so that a long
  * trajectory grows downwards; values and state names in the cells (state
  * names as the model gives them: the meta's states), threads as colors, races
- * marked with the thread inside the write named, and a legend. Everything an
+ * marked with their access (read or write) and the thread inside the write
+ * with its operation ("while tid 8", "inside delete"), and a legend. Everything an
  * event says is in its cell's tooltip (an SVG title).
  *
  * It draws from what the JSON Lines stream carries, nothing more, so that a
