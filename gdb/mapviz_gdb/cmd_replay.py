@@ -158,14 +158,47 @@ def event_lines(event, sources):
     where = f"{func}+{event.get('func_offset', 0):#x}" if func else str(event.get("pc", "?"))
     loc = f"{event.get('file')}:{event.get('line')}" if event.get("file") else ""
     label = event["op"] if kind == "write" else f"{kind} {event['op']}"
+    if kind == "race" and event.get("access") in ("read", "write"):
+        label = f"race {event['access']} {event['op']}"
     line = (f"{head} {label}  {_place(event)}  {event['field']} {_value(event, 'old')} -> "
             f"{_value(event, 'new')}  {where}  {loc}").rstrip()
-    if kind == "race":
-        line += f"  (other thread {event.get('other_tid')})"
+    other = _other(event) if kind == "race" else None
+    if other is not None:
+        line += f"  (while tid {other['tid']} is inside {other['op']})"
     out = [line]
     text, here = sources.text(event)
     if text is not None:
         out.append(f"      {text}" + (f"    <the loaded program has it at {here}>" if here else ""))
+    # Stacks recorded (-s, and always on a race) follow, the accessing thread's first.
+    if event.get("stack"):
+        out += _stack_lines(f"tid {event.get('tid', '?')} {'access' if other else 'stack'}",
+                            event["stack"])
+    if other is not None and other["stack"]:
+        out += _stack_lines(f"tid {other['tid']} inside {other['op']}", other["stack"])
+    return out
+
+
+def _other(race):
+    """The thread inside a write during a race: {tid, op, stack}; older recordings carry
+    only other_tid and other_stack."""
+    other = race.get("other")
+    if isinstance(other, dict) and other.get("tid") is not None:
+        return {"tid": other["tid"], "op": other.get("op") or "a write",
+                "stack": other.get("stack") or []}
+    if race.get("other_tid") is not None:
+        return {"tid": race["other_tid"], "op": "a write", "stack": race.get("other_stack") or []}
+    return None
+
+
+def _stack_lines(title, frames):
+    """A recorded stack as lines under its title: one frame each, innermost first."""
+    out = [f"      {title}:"]
+    for frame in frames if isinstance(frames, list) else []:
+        if not isinstance(frame, dict):
+            continue
+        loc = f"  {frame['file']}:{frame.get('line')}" if frame.get("file") else ""
+        inlined = " (inlined)" if frame.get("inlined") else ""
+        out.append(f"        {frame.get('func') or frame.get('pc', '?')}{inlined}{loc}")
     return out
 
 

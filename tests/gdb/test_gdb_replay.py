@@ -163,3 +163,29 @@ def test_help_and_file_completion(tmp_path):
     assert out[1] == f"mapviz replay {tmp_path}/rec.jsonl", out[1]
     assert out[2] == f"mapviz replay {tmp_path}/rec.jsonl --svg {tmp_path}/rec.jsonl", out[2]
     assert out[3] == "mapviz replay --field", out[3]
+
+
+def test_a_race_is_shown_with_the_writer_and_both_stacks(tmp_path):
+    """A recorded race (the race fixture's get beside its delete, stopped by the map's own
+    check): the race line names the access and the thread inside the delete, and both
+    recorded stacks follow it, the reader's first."""
+    race_program = BUILD / "tests" / "tracer" / "race"
+    path = tmp_path / "race.jsonl"
+    done = subprocess.run([str(TRACER), "--format", "json", "-o", str(path), "-m", "racy", "-k", "42",
+                           "--reads", "--", str(race_program), "get", "racy", "50000000"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 134, done.stderr
+    events = [json.loads(l) for l in path.read_text().splitlines()]
+    race = next(e for e in events if e["type"] == "race" and e["field"] == "flags")
+    out = run_gdb([race_program], [f"mapviz replay {path} --field flags"], stop=None)[0].splitlines()
+    i = out.index(next(l for l in out if l.startswith(f"#{race['seq']} ")))
+    assert out[i].startswith(f"#{race['seq']} tid {race['tid']} race read access  map  flags "), out[i]
+    assert out[i].endswith(f"(while tid {race['other']['tid']} is inside delete)"), out[i]
+    block = out[i + 1:]
+    reader = block.index(f"      tid {race['tid']} access:")
+    writer = block.index(f"      tid {race['other']['tid']} inside delete:")
+    assert reader < writer, block
+    assert block[reader + 1].startswith("        fatal  hmap/hmap.c:"), block
+    assert any(l.startswith("        api_reader  ") for l in block[reader:writer]), block
+    assert any(l.startswith("        hmap_delete") for l in block[writer:]), block
+    assert any(l.startswith("        deleter  ") for l in block[writer:]), block
