@@ -11,8 +11,16 @@ Every walk is bounded: B by MAX_B, a chain by a visited set and MAX_CHAIN,
 and reads are bulk (a chunk of a bucket array per read, one read per
 overflow bucket). Problems become markers ("<cycle>", "<unreadable 0x...>")
 in the results, never exceptions, so callers always finish their output.
+
+Two walks share these parts: chains() makes a Cell of every slot (show, dot), and
+live_runs() hands over the live entries of up to BATCH_BUCKETS buckets at a time as
+a Run, decoded from the buckets' bytes in bulk (print, whose cost is per entry).
 """
 import bisect
+import collections
+import functools
+import itertools
+import struct
 
 from .. import memory
 from ..errors import MapvizError, Unreadable
@@ -21,6 +29,7 @@ from .view import Cell, Chain, Group, Header, Place, Position
 MAX_B = 28            # 2^28 buckets (2^31 entries): beyond any map a debugger can read
 MAX_CHAIN = 4096      # overflow buckets followed in one chain
 CHUNK_BYTES = 1 << 20  # bucket array bytes per read
+BATCH_BUCKETS = 1024   # array indices per Run of live_runs (a `print` of a few elements reads no more)
 
 
 class Bucket:
@@ -93,7 +102,21 @@ class BucketArray:
 
     def skip_unreadable(self, i):
         """The index where a walk resumes after bucket i was unreadable (its chunk failed)."""
+        return self.chunk_end(i)
+
+    def chunk_end(self, i):
+        """The index after the last bucket of bucket i's chunk (i < n)."""
         return min(self.n, self._chunk_start(i) + self.per_chunk)
+
+    def stretch(self, i, count):
+        """The bytes of buckets i .. i+count-1, all in bucket i's chunk (i + count <= chunk_end(i));
+        raises Unreadable (bucket i's address) when the chunk failed."""
+        first = self._chunk_start(i)
+        chunk = self._chunk(first)
+        if isinstance(chunk, Unreadable):
+            raise Unreadable(self.addr + i * self.lay.bucket_size)
+        start = (i - first) * self.lay.bucket_size
+        return chunk[start:start + count * self.lay.bucket_size]
 
     def bucket(self, i):
         """Bucket i of the array; raises Unreadable (for its whole chunk)."""
@@ -172,62 +195,213 @@ def bucket_mask(B):
 
 
 def live_entries(ref):
-    """Yield (key cell, elem cell) of every live entry exactly once, or (None, marker).
+    """Yield (key cell, elem cell) of every live entry exactly once, or (None, marker),
+    in live_runs' order."""
+    for run in live_runs(ref):
+        if isinstance(run, str):
+            yield None, run
+        else:
+            yield from run.entries()
+
+
+class Run(collections.namedtuple("Run", "live keys elems key_cell elem_cell")):
+    """The slots of consecutive buckets of a walk, decoded together: slot s (bucket s // 8,
+    in walk order) is an entry to show when live[s] is 1, and its key cell is
+    keys[s * key_cell:(s + 1) * key_cell], its elem cell elems[...] likewise. Empty cells,
+    moved ones and old keys that belong to another bucket have live[s] 0."""
+    __slots__ = ()
+
+    def count(self):
+        return self.live.count(1)
+
+    def entries(self):
+        """(key cell, elem cell) of each live slot, in order."""
+        kc, ec = self.key_cell, self.elem_cell
+        for s in itertools.compress(range(len(self.live)), self.live):
+            yield self.keys[s * kc:(s + 1) * kc], self.elems[s * ec:(s + 1) * ec]
+
+
+class BucketColumns:
+    """One field of many buckets at once: for bytes holding whole buckets end to end, the
+    field's bytes of every bucket, concatenated (gather), by strided copies of machine words
+    where the layout allows, a struct unpacking otherwise. Also the 256-entry tables that
+    classify tophash bytes (bytes.translate)."""
+
+    MAX_STRIDED_COPIES = 32   # per field; wider fields of odd sizes go through struct
+
+    def __init__(self, size, min_top_hash, empty_one):
+        self.size = size
+        self.live_table = bytes(1 if b >= min_top_hash else 0 for b in range(256))
+        # Go's evacuated(b): the first tophash byte of a bucket is between emptyOne and minTopHash.
+        self.evacuated_table = bytes(1 if empty_one < b < min_top_hash else 0 for b in range(256))
+
+    def gather(self, blob, off, width):
+        """The concatenation of blob[b*size + off : b*size + off + width] over blob's buckets b."""
+        size = self.size
+        unit = next(u for u in (8, 4, 2, 1) if size % u == 0 and off % u == 0 and width % u == 0)
+        words = width // unit
+        if words > self.MAX_STRIDED_COPIES:
+            return b"".join(itertools.chain.from_iterable(_field_struct(size, off, width).iter_unpack(blob)))
+        out = bytearray(len(blob) // size * width)
+        fmt = _UNIT_FORMATS[unit]
+        dst, src = memoryview(out).cast(fmt), memoryview(blob).cast(fmt)
+        stride, first = size // unit, off // unit
+        for w in range(words):
+            dst[w::words] = src[first + w::stride]
+        return out
+
+
+_UNIT_FORMATS = {8: "Q", 4: "I", 2: "H", 1: "B"}
+
+
+@functools.lru_cache(maxsize=64)
+def _field_struct(size, off, width):
+    return struct.Struct(f"{off}x{width}s{size - off - width}x")
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(size, min_top_hash, empty_one):
+    return BucketColumns(size, min_top_hash, empty_one)
+
+
+def columns(lay):
+    """The BucketColumns of a layout (one per bucket size and slot states)."""
+    c = lay.consts
+    return _columns(lay.bucket_size, c.min_top_hash, c.empty_one)
+
+
+def live_runs(ref):
+    """Yield every live entry exactly once as Runs (each of at most BATCH_BUCKETS array
+    indices and their chains), and markers (str) where they were met.
 
     Mirrors an iterator started now (hmap_iternext): for each new bucket i, if
     its old bucket is not yet evacuated, walk the old chain, keeping only the
     keys that will move to i; otherwise walk new bucket i's chain.
     """
-    lay = ref.layout
-    c = lay.consts
-    h = ref.header
     for p in header_problems(ref):
-        yield None, p
+        yield p
         return
     new, old = arrays(ref)
-    if new is None:
-        return
-    mth = c.min_top_hash
-    cnt = c.bucket_cnt
-    old_mask = bucket_mask(h.old_B()) if old else 0
-    filter_old = old is not None and not h.same_size_grow()
-    new_mask = bucket_mask(h.B)
-    i = 0
-    while i < new.n:
-        array, check, first = new, False, None
-        if old is not None:
-            try:
-                ob = old.bucket(i & old_mask)
-            except Unreadable as e:
-                # Without the old array no entry of it can be shown: say so once, walk the new one.
-                yield None, f"<unreadable oldbuckets {e.addr:#x}>"
-                old = None
-                continue
-            if not c.is_evacuated_bucket(ob.tophash(lay)[0]):
-                array, first, check = old, ob, filter_old
-        if first is None:
-            try:
-                first = new.bucket(i)
-            except Unreadable as e:
-                yield None, e.marker
-                i = new.skip_unreadable(i)
-                continue
-        buckets, end = chain(array, first)
-        for b in buckets:
-            th = b.tophash(lay)
-            for s in range(cnt):
-                if th[s] < mth:
+    if new is not None:
+        yield from _LiveWalk(ref, new, old).runs()
+
+
+class _LiveWalk:
+    """live_runs' state: the arrays, and the buckets' bytes gathered for the next Run."""
+
+    def __init__(self, ref, new, old):
+        self.ref = ref
+        self.lay = lay = ref.layout
+        self.cols = columns(lay)
+        self.new, self.old = new, old
+        h = ref.header
+        self.old_mask = bucket_mask(h.old_B()) if old else 0
+        self.new_mask = bucket_mask(h.B)
+        self.filter_old = old is not None and not h.same_size_grow()
+        self.pieces = []    # bytes of whole buckets, in walk order
+        self.buckets = 0    # how many buckets pieces hold
+        self.filters = []   # (first bucket, buckets, i): old buckets whose keys count only at new index i
+
+    def runs(self):
+        new, lay, size = self.new, self.lay, self.lay.bucket_size
+        i = 0
+        while i < new.n:
+            j = min(new.n, i + BATCH_BUCKETS, new.chunk_end(i))
+            evacuated = None   # per index of [i, j): 1 when its old bucket is evacuated (None: no old array)
+            if self.old is not None:
+                oi = i & self.old_mask
+                j = min(j, i + self.old.chunk_end(oi) - oi)   # old indices of [i, j) in one chunk
+                try:
+                    old_raw = self.old.stretch(oi, j - i)
+                except Unreadable as e:
+                    # Without the old array no entry of it can be shown: say so once, walk the new one.
+                    yield from self.flush()
+                    yield f"<unreadable oldbuckets {e.addr:#x}>"
+                    self.old = None
                     continue
-                kcell = b.key_cell(lay, s)
-                if check:
-                    hv = ref.hash_cell(kcell)
-                    # A key whose hash cannot be recomputed is shown once, at the old index.
-                    if (hv & new_mask) != i if hv is not None else i != (i & old_mask):
-                        continue
-                yield kcell, b.elem_cell(lay, s)
+                evacuated = old_raw[lay.tophash_offset::size].translate(self.cols.evacuated_table)
+            try:
+                new_raw = new.stretch(i, j - i)
+            except Unreadable as e:
+                new_raw = e
+            if evacuated is None or 0 not in evacuated:
+                if isinstance(new_raw, Unreadable):
+                    yield from self.flush()
+                    yield new_raw.marker
+                    i = new.skip_unreadable(i)
+                    continue
+                yield from self.add_stretch(new_raw, i)
+            else:
+                for k in range(j - i):
+                    if not evacuated[k]:
+                        yield from self.add_chain(self.old, old_raw[k * size:(k + 1) * size],
+                                                  self.old.addr + (oi + k) * size,
+                                                  i + k if self.filter_old else None)
+                    elif isinstance(new_raw, Unreadable):
+                        yield from self.flush()
+                        yield Unreadable(new.addr + (i + k) * size).marker
+                        j = new.skip_unreadable(i)
+                        break
+                    else:
+                        yield from self.add_chain(new, new_raw[k * size:(k + 1) * size], new.addr + (i + k) * size)
+            yield from self.flush()
+            i = j
+
+    def add_stretch(self, raw, i):
+        """Buckets i.. of the new array (raw: their bytes), each followed by its overflow chain."""
+        size, lay = self.lay.bucket_size, self.lay
+        overflows = memoryview(self.cols.gather(raw, lay.overflow_offset, 8)).cast("Q")
+        done = 0
+        for k in itertools.compress(range(len(overflows)), overflows):
+            self.add(raw[done * size:k * size])
+            yield from self.add_chain(self.new, raw[k * size:(k + 1) * size], self.new.addr + (i + k) * size)
+            done = k + 1
+        self.add(raw[done * size:])
+
+    def add_chain(self, array, raw, addr, only_index=None):
+        """The chain of the bucket at addr (raw: its bytes); only_index: keep only the keys
+        that move to that new index (an old chain of a doubling map)."""
+        buckets, end = chain(array, Bucket(addr, raw, 0))
+        first = self.buckets
+        for b in buckets:
+            self.add(b.raw)
+        if only_index is not None:
+            self.filters.append((first, len(buckets), only_index))
         if end:
-            yield None, end
-        i += 1
+            yield from self.flush()
+            yield end
+
+    def add(self, raw):
+        if raw:
+            self.pieces.append(raw)
+            self.buckets += len(raw) // self.lay.bucket_size
+
+    def flush(self):
+        """Yield the Run of the buckets gathered so far (if any), and start a new one."""
+        if not self.pieces:
+            return
+        lay, cols = self.lay, self.cols
+        cnt = lay.consts.bucket_cnt
+        blob = self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
+        live = cols.gather(blob, lay.tophash_offset, cnt).translate(cols.live_table)
+        keys = cols.gather(blob, lay.keys_offset, cnt * lay.key_cell)
+        if self.filters:
+            live = self.keep_moving_here(live, keys)
+        yield Run(live, keys, cols.gather(blob, lay.elems_offset, cnt * lay.elem_cell), lay.key_cell,
+                  lay.elem_cell)
+        self.pieces, self.buckets, self.filters = [], 0, []
+
+    def keep_moving_here(self, live, keys):
+        """live with the old keys of self.filters cleared that do not move to their index.
+        A key whose hash cannot be recomputed is shown once, at the old index."""
+        live = bytearray(live)
+        cnt, kc = self.lay.consts.bucket_cnt, self.lay.key_cell
+        for first, count, i in self.filters:
+            for s in itertools.compress(range(first * cnt, (first + count) * cnt), live[first * cnt:]):
+                hv = self.ref.hash_cell(keys[s * kc:(s + 1) * kc])
+                if (hv & self.new_mask) != i if hv is not None else i != (i & self.old_mask):
+                    live[s] = 0
+        return live
 
 
 class Block:
@@ -639,6 +813,11 @@ class ClassicDesign:
 
     def live_entries(self, view):
         return live_entries(view)
+
+    def live_runs(self, view):
+        """live_entries in bulk: Runs of live slots (live flags, key and elem cells end to end),
+        or markers (str)."""
+        return live_runs(view)
 
     def summary_lines(self, view, stats):
         c = view.layout.consts
