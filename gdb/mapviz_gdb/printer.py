@@ -59,17 +59,22 @@ class MapPrinter:
         names = _child_names
         n = 0
         try:
-            # The design hands over runs of live entries decoded in bulk; each child costs
-            # GDB's protocol and little else.
+            # The design hands over runs of live entries decoded in bulk, so that a child
+            # costs GDB's protocol and little else.
             for run in ref.design.live_runs(ref):
                 if isinstance(run, str):
                     # A problem in memory, shown where it was met: [<cycle: ...>] = <skipped>
-                    entries = ((run, "<skipped>"),)
-                    count = 1
+                    count, entries = 1, ((run, "<skipped>"),)
                 else:
+                    count = run.count()
                     entries = zip(keys.children(run.keys, run.key_cell, run.live, as_text),
                                   elems.children(run.elems, run.elem_cell, run.live, as_text))
-                    count = run.count()
+                if as_text:
+                    # GDB prints a map's children without their names: no name to look up.
+                    for key, elem in entries:
+                        yield "", key
+                        yield "", elem
+                    continue
                 if n + 2 * count > len(names):
                     names.extend(f"[{i}]" for i in range(len(names), max(n + 2 * count, 2 * len(names)) + 64))
                 for key, elem in entries:

@@ -29,6 +29,7 @@ from .view import Cell, Chain, Group, Header, Place, Position
 MAX_B = 28            # 2^28 buckets (2^31 entries): beyond any map a debugger can read
 MAX_CHAIN = 4096      # overflow buckets followed in one chain
 CHUNK_BYTES = 1 << 20  # bucket array bytes per read
+_U64 = struct.Struct("<Q")
 BATCH_BUCKETS = 1024   # array indices per Run of live_runs (a `print` of a few elements reads no more)
 
 
@@ -46,7 +47,7 @@ class Bucket:
         return self.raw[off:off + lay.consts.bucket_cnt]
 
     def overflow(self, lay):
-        return memory.u64(self.raw, lay.overflow_offset)
+        return _U64.unpack_from(self.raw, lay.overflow_offset)[0]
 
     def key_cell(self, lay, i):
         off = lay.keys_offset + i * lay.key_cell
@@ -287,65 +288,67 @@ def live_runs(ref):
 
 
 class _LiveWalk:
-    """live_runs' state: the arrays, and the buckets' bytes gathered for the next Run."""
+    """live_runs' state: the arrays, and what was gathered for the runs of the current batch
+    of array indices: whole buckets' bytes in walk order, and markers where they were met."""
 
     def __init__(self, ref, new, old):
         self.ref = ref
-        self.lay = lay = ref.layout
-        self.cols = columns(lay)
+        self.lay = ref.layout
+        self.cols = columns(ref.layout)
         self.new, self.old = new, old
         h = ref.header
         self.old_mask = bucket_mask(h.old_B()) if old else 0
         self.new_mask = bucket_mask(h.B)
         self.filter_old = old is not None and not h.same_size_grow()
-        self.pieces = []    # bytes of whole buckets, in walk order
+        self.pieces = []    # bytes of whole buckets, and markers (str), in walk order
         self.buckets = 0    # how many buckets pieces hold
         self.filters = []   # (first bucket, buckets, i): old buckets whose keys count only at new index i
 
     def runs(self):
-        new, lay, size = self.new, self.lay, self.lay.bucket_size
         i = 0
-        while i < new.n:
-            j = min(new.n, i + BATCH_BUCKETS, new.chunk_end(i))
-            evacuated = None   # per index of [i, j): 1 when its old bucket is evacuated (None: no old array)
-            if self.old is not None:
-                oi = i & self.old_mask
-                j = min(j, i + self.old.chunk_end(oi) - oi)   # old indices of [i, j) in one chunk
-                try:
-                    old_raw = self.old.stretch(oi, j - i)
-                except Unreadable as e:
-                    # Without the old array no entry of it can be shown: say so once, walk the new one.
-                    yield from self.flush()
-                    yield f"<unreadable oldbuckets {e.addr:#x}>"
-                    self.old = None
-                    continue
-                evacuated = old_raw[lay.tophash_offset::size].translate(self.cols.evacuated_table)
-            try:
-                new_raw = new.stretch(i, j - i)
-            except Unreadable as e:
-                new_raw = e
-            if evacuated is None or 0 not in evacuated:
-                if isinstance(new_raw, Unreadable):
-                    yield from self.flush()
-                    yield new_raw.marker
-                    i = new.skip_unreadable(i)
-                    continue
-                yield from self.add_stretch(new_raw, i)
-            else:
-                for k in range(j - i):
-                    if not evacuated[k]:
-                        yield from self.add_chain(self.old, old_raw[k * size:(k + 1) * size],
-                                                  self.old.addr + (oi + k) * size,
-                                                  i + k if self.filter_old else None)
-                    elif isinstance(new_raw, Unreadable):
-                        yield from self.flush()
-                        yield Unreadable(new.addr + (i + k) * size).marker
-                        j = new.skip_unreadable(i)
-                        break
-                    else:
-                        yield from self.add_chain(new, new_raw[k * size:(k + 1) * size], new.addr + (i + k) * size)
+        while i < self.new.n:
+            i = self.batch(i)
             yield from self.flush()
-            i = j
+
+    def batch(self, i):
+        """Gathers the chains of array indices i.. (as many as one batch takes); the index after them."""
+        new, size = self.new, self.lay.bucket_size
+        j = min(new.n, i + BATCH_BUCKETS, new.chunk_end(i))
+        evacuated = None   # per index of [i, j): 1 when its old bucket is evacuated (None: no old array)
+        if self.old is not None:
+            oi = i & self.old_mask
+            j = min(j, i + self.old.chunk_end(oi) - oi)   # old indices of [i, j) in one chunk
+            try:
+                old_raw = self.old.stretch(oi, j - i)
+            except Unreadable as e:
+                # Without the old array no entry of it can be shown: say so once, walk the new one.
+                self.pieces.append(f"<unreadable oldbuckets {e.addr:#x}>")
+                self.old = None
+                return i
+            evacuated = old_raw[self.lay.tophash_offset::size].translate(self.cols.evacuated_table)
+        try:
+            new_raw = new.stretch(i, j - i)
+        except Unreadable as e:
+            new_raw = e
+        if evacuated is not None and 0 in evacuated:
+            # Index by index: an old chain not evacuated yet, or the new one.
+            for k in range(j - i):
+                if not evacuated[k]:
+                    self.add_chain(self.old, old_raw[k * size:(k + 1) * size], self.old.addr + (oi + k) * size,
+                                   i + k if self.filter_old else None)
+                elif isinstance(new_raw, Unreadable):
+                    break   # the new bucket of i + k is needed: its chunk is marked and skipped
+                else:
+                    self.add_chain(new, new_raw[k * size:(k + 1) * size], new.addr + (i + k) * size)
+            else:
+                return j
+            i += k
+        if isinstance(new_raw, Unreadable):
+            # Its whole chunk failed: one marker, the walk resumes after the chunk.
+            self.pieces.append(Unreadable(new.addr + i * size).marker)
+            return new.skip_unreadable(i)
+        self.add_stretch(new_raw, i)
+        return j
 
     def add_stretch(self, raw, i):
         """Buckets i.. of the new array (raw: their bytes), each followed by its overflow chain."""
@@ -353,50 +356,65 @@ class _LiveWalk:
         overflows = memoryview(self.cols.gather(raw, lay.overflow_offset, 8)).cast("Q")
         done = 0
         for k in itertools.compress(range(len(overflows)), overflows):
-            self.add(raw[done * size:k * size])
-            yield from self.add_chain(self.new, raw[k * size:(k + 1) * size], self.new.addr + (i + k) * size)
+            if k > done:
+                self.pieces.append(raw[done * size:k * size])
+                self.buckets += k - done
+            self.add_chain(self.new, raw[k * size:(k + 1) * size], self.new.addr + (i + k) * size)
             done = k + 1
-        self.add(raw[done * size:])
+        if done < len(overflows):
+            self.pieces.append(raw[done * size:])
+            self.buckets += len(overflows) - done
 
     def add_chain(self, array, raw, addr, only_index=None):
-        """The chain of the bucket at addr (raw: its bytes); only_index: keep only the keys
-        that move to that new index (an old chain of a doubling map)."""
+        """The chain of the bucket at addr (raw: its bytes), and its end marker if any;
+        only_index: keep only the keys that move to that new index (an old chain of a
+        doubling map)."""
         buckets, end = chain(array, Bucket(addr, raw, 0))
-        first = self.buckets
-        for b in buckets:
-            self.add(b.raw)
         if only_index is not None:
-            self.filters.append((first, len(buckets), only_index))
+            self.filters.append((self.buckets, len(buckets), only_index))
+        self.pieces += [b.raw for b in buckets]
+        self.buckets += len(buckets)
         if end:
-            yield from self.flush()
-            yield end
-
-    def add(self, raw):
-        if raw:
-            self.pieces.append(raw)
-            self.buckets += len(raw) // self.lay.bucket_size
+            self.pieces.append(end)
 
     def flush(self):
-        """Yield the Run of the buckets gathered so far (if any), and start a new one."""
-        if not self.pieces:
-            return
+        """Yield what was gathered, in order: a Run of the buckets between markers, the
+        markers; and start afresh."""
+        pieces, filters = self.pieces, self.filters
+        self.pieces, self.buckets, self.filters = [], 0, []
+        segment, first = [], 0   # buckets' bytes since the last marker, the number of the first
+        for piece in pieces + [None]:
+            if isinstance(piece, bytes):
+                segment.append(piece)
+                continue
+            if segment:
+                blob = segment[0] if len(segment) == 1 else b"".join(segment)
+                yield self.run(blob, [(b - first, n, i) for b, n, i in filters])
+                first += len(blob) // self.lay.bucket_size
+                segment = []
+            if piece is not None:
+                yield piece
+
+    def run(self, blob, filters):
+        """The Run of blob's buckets; filters as self.filters', numbered from blob's first bucket
+        (those outside it are ignored)."""
         lay, cols = self.lay, self.cols
         cnt = lay.consts.bucket_cnt
-        blob = self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
         live = cols.gather(blob, lay.tophash_offset, cnt).translate(cols.live_table)
         keys = cols.gather(blob, lay.keys_offset, cnt * lay.key_cell)
-        if self.filters:
-            live = self.keep_moving_here(live, keys)
-        yield Run(live, keys, cols.gather(blob, lay.elems_offset, cnt * lay.elem_cell), lay.key_cell,
-                  lay.elem_cell)
-        self.pieces, self.buckets, self.filters = [], 0, []
+        nbuckets = len(blob) // lay.bucket_size
+        filters = [f for f in filters if 0 <= f[0] < nbuckets]
+        if filters:
+            live = self.keep_moving_here(live, keys, filters)
+        return Run(live, keys, cols.gather(blob, lay.elems_offset, cnt * lay.elem_cell), lay.key_cell,
+                   lay.elem_cell)
 
-    def keep_moving_here(self, live, keys):
-        """live with the old keys of self.filters cleared that do not move to their index.
-        A key whose hash cannot be recomputed is shown once, at the old index."""
+    def keep_moving_here(self, live, keys, filters):
+        """live with the keys of the old buckets of filters cleared that do not move to their
+        new index. A key whose hash cannot be recomputed is shown once, at the old index."""
         live = bytearray(live)
         cnt, kc = self.lay.consts.bucket_cnt, self.lay.key_cell
-        for first, count, i in self.filters:
+        for first, count, i in filters:
             for s in itertools.compress(range(first * cnt, (first + count) * cnt), live[first * cnt:]):
                 hv = self.ref.hash_cell(keys[s * kc:(s + 1) * kc])
                 if (hv & self.new_mask) != i if hv is not None else i != (i & self.old_mask):
