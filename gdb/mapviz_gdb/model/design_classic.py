@@ -206,8 +206,8 @@ def live_entries(ref):
 
 
 class Run(collections.namedtuple("Run", "live keys elems key_cell elem_cell")):
-    """The slots of consecutive buckets of a walk, decoded together: slot s (bucket s // 8,
-    in walk order) is an entry to show when live[s] is 1, and its key cell is
+    """The slots of consecutive buckets of a walk, decoded together: slot s (of bucket
+    s // bucket_cnt in walk order) is an entry to show when live[s] is 1, and its key cell is
     keys[s * key_cell:(s + 1) * key_cell], its elem cell elems[...] likewise. Empty cells,
     moved ones and old keys that belong to another bucket have live[s] 0."""
     __slots__ = ()
@@ -230,11 +230,11 @@ class BucketColumns:
 
     MAX_STRIDED_COPIES = 32   # per field; wider fields of odd sizes go through struct
 
-    def __init__(self, size, min_top_hash, empty_one):
+    def __init__(self, size, c):
         self.size = size
-        self.live_table = bytes(1 if b >= min_top_hash else 0 for b in range(256))
-        # Go's evacuated(b): the first tophash byte of a bucket is between emptyOne and minTopHash.
-        self.evacuated_table = bytes(1 if empty_one < b < min_top_hash else 0 for b in range(256))
+        self.live_table = bytes(1 if b >= c.min_top_hash else 0 for b in range(256))
+        # 1 for a bucket's first tophash byte when the bucket is evacuated
+        self.evacuated_table = bytes(1 if c.is_evacuated_bucket(b) else 0 for b in range(256))
 
     def gather(self, blob, off, width):
         """The concatenation of blob[b*size + off : b*size + off + width] over blob's buckets b."""
@@ -261,14 +261,13 @@ def _field_struct(size, off, width):
 
 
 @functools.lru_cache(maxsize=64)
-def _columns(size, min_top_hash, empty_one):
-    return BucketColumns(size, min_top_hash, empty_one)
+def _columns(size, c):
+    return BucketColumns(size, c)
 
 
 def columns(lay):
-    """The BucketColumns of a layout (one per bucket size and slot states)."""
-    c = lay.consts
-    return _columns(lay.bucket_size, c.min_top_hash, c.empty_one)
+    """The BucketColumns of a layout (one per bucket size and program's constants)."""
+    return _columns(lay.bucket_size, lay.consts)
 
 
 def live_runs(ref):
