@@ -49,8 +49,9 @@ class MapPrinter:
         return "map"
 
     def children(self):
-        """Key, elem, key, elem...: GDB's 'map' hint pairs them. Each child has its own
-        name ([0], [1], ...), as GDB/MI makes a variable object of each by name."""
+        """Key, elem, key, elem...: GDB's 'map' hint pairs them. Value children have their own
+        names ([0], [1], ...), as GDB/MI makes a variable object of each by name; text
+        children, which GDB prints without their names, have none ("")."""
         ref = self._map()
         if ref is None:
             return
