@@ -1,8 +1,8 @@
 """The pretty printer: `print counts` -> counts_map of length 85 = {[1] = 1, ...}.
 
 Live entries only, each exactly once, also while the map grows (the design's
-live_entries mirrors the map's own iterator). Children are produced
-lazily, so `set print elements` bounds the work as well as the output.
+live_runs mirrors the map's own iterator). Children are produced lazily, a run of
+buckets at a time, so `set print elements` bounds the work as well as the output.
 to_string() and children() each read the map when first needed: GDB/MI front
 ends (-var-create, -var-list-children) call children() without to_string().
 
@@ -49,27 +49,39 @@ class MapPrinter:
         return "map"
 
     def children(self):
-        """Key, elem, key, elem...: GDB's 'map' hint pairs them. Each child has its own
-        name ([0], [1], ...), as GDB/MI makes a variable object of each by name."""
+        """Key, elem, key, elem...: GDB's 'map' hint pairs them. Value children have their own
+        names ([0], [1], ...), as GDB/MI makes a variable object of each by name; text
+        children, which GDB prints without their names, have none ("")."""
         ref = self._map()
         if ref is None:
             return
         as_text = self._printing_text and _text_prints_alike()
-        key_child, elem_child = ref.key_codec.child_function(as_text), ref.elem_codec.child_function(as_text)
+        keys, elems = ref.key_codec, ref.elem_codec
         names = _child_names
         n = 0
         try:
-            for kcell, ecell in ref.design.live_entries(ref):
-                if n + 2 > len(names):
-                    names.extend(f"[{i}]" for i in range(len(names), 2 * len(names) + 64))
-                if kcell is None:
+            # The design hands over runs of live entries decoded in bulk, so that a child
+            # costs GDB's protocol and little else.
+            for run in ref.design.live_runs(ref):
+                if isinstance(run, str):
                     # A problem in memory, shown where it was met: [<cycle: ...>] = <skipped>
-                    yield names[n], ecell   # ecell is the marker text
-                    yield names[n + 1], "<skipped>"
+                    count, entries = 1, ((run, "<skipped>"),)
                 else:
-                    yield names[n], key_child(kcell)
-                    yield names[n + 1], elem_child(ecell)
-                n += 2
+                    count = run.count()
+                    entries = zip(keys.children(run.keys, run.key_cell, run.live, as_text),
+                                  elems.children(run.elems, run.elem_cell, run.live, as_text))
+                if as_text:
+                    # GDB prints a map's children without their names: no name to look up.
+                    for key, elem in entries:
+                        yield "", key
+                        yield "", elem
+                    continue
+                if n + 2 * count > len(names):
+                    names.extend(f"[{i}]" for i in range(len(names), max(n + 2 * count, 2 * len(names)) + 64))
+                for key, elem in entries:
+                    yield names[n], key
+                    yield names[n + 1], elem
+                    n += 2
         except Exception as exc:
             yield f"[{n}]", f"<{one_line(exc)}>"
             yield f"[{n + 1}]", "<skipped>"

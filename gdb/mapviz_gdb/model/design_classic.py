@@ -11,8 +11,16 @@ Every walk is bounded: B by MAX_B, a chain by a visited set and MAX_CHAIN,
 and reads are bulk (a chunk of a bucket array per read, one read per
 overflow bucket). Problems become markers ("<cycle>", "<unreadable 0x...>")
 in the results, never exceptions, so callers always finish their output.
+
+Two walks share these parts: chains() makes a Cell of every slot (show, dot), and
+live_runs() hands over the live entries of up to BATCH_BUCKETS buckets at a time as
+a Run, decoded from the buckets' bytes in bulk (print, whose cost is per entry).
 """
 import bisect
+import collections
+import functools
+import itertools
+import struct
 from dataclasses import dataclass
 
 from .. import memory
@@ -22,6 +30,8 @@ from .view import Cell, Chain, Group, Header, Place, Position, record
 MAX_B = 28            # 2^28 buckets (2^31 entries): beyond any map a debugger can read
 MAX_CHAIN = 4096      # overflow buckets followed in one chain
 CHUNK_BYTES = 1 << 20  # bucket array bytes per read
+_U64 = struct.Struct("<Q")
+BATCH_BUCKETS = 1024   # array indices per Run of live_runs (a `print` of a few elements reads no more)
 
 
 @record
@@ -36,7 +46,7 @@ class Bucket:
         return self.raw[off:off + lay.consts.bucket_cnt]
 
     def overflow(self, lay):
-        return memory.u64(self.raw, lay.overflow_offset)
+        return _U64.unpack_from(self.raw, lay.overflow_offset)[0]
 
     def key_cell(self, lay, i):
         off = lay.keys_offset + i * lay.key_cell
@@ -92,7 +102,21 @@ class BucketArray:
 
     def skip_unreadable(self, i):
         """The index where a walk resumes after bucket i was unreadable (its chunk failed)."""
+        return self.chunk_end(i)
+
+    def chunk_end(self, i):
+        """The index after the last bucket of bucket i's chunk (i < n)."""
         return min(self.n, self._chunk_start(i) + self.per_chunk)
+
+    def stretch(self, i, count):
+        """The bytes of buckets i .. i+count-1, all in bucket i's chunk (i + count <= chunk_end(i));
+        raises Unreadable (bucket i's address) when the chunk failed."""
+        first = self._chunk_start(i)
+        chunk = self._chunk(first)
+        if isinstance(chunk, Unreadable):
+            raise Unreadable(self.addr + i * self.lay.bucket_size)
+        start = (i - first) * self.lay.bucket_size
+        return chunk[start:start + count * self.lay.bucket_size]
 
     def bucket(self, i):
         """Bucket i of the array; raises Unreadable (for its whole chunk)."""
@@ -171,62 +195,229 @@ def bucket_mask(B):
 
 
 def live_entries(ref):
-    """Yield (key cell, elem cell) of every live entry exactly once, or (None, marker).
+    """Yield (key cell, elem cell) of every live entry exactly once, or (None, marker),
+    in live_runs' order."""
+    for run in live_runs(ref):
+        if isinstance(run, str):
+            yield None, run
+        else:
+            yield from run.entries()
+
+
+class Run(collections.namedtuple("Run", "live keys elems key_cell elem_cell")):
+    """The slots of consecutive buckets of a walk, decoded together: slot s (of bucket
+    s // bucket_cnt in walk order) is an entry to show when live[s] is 1, and its key cell is
+    keys[s * key_cell:(s + 1) * key_cell], its elem cell elems[...] likewise. Empty cells,
+    moved ones and old keys that belong to another bucket have live[s] 0."""
+    __slots__ = ()
+
+    def count(self):
+        return self.live.count(1)
+
+    def entries(self):
+        """(key cell, elem cell) of each live slot, in order."""
+        kc, ec = self.key_cell, self.elem_cell
+        for s in itertools.compress(range(len(self.live)), self.live):
+            yield self.keys[s * kc:(s + 1) * kc], self.elems[s * ec:(s + 1) * ec]
+
+
+class BucketColumns:
+    """One field of many buckets at once: for bytes holding whole buckets end to end, the
+    field's bytes of every bucket, concatenated (gather), by strided copies of machine words
+    where the layout allows, a struct unpacking otherwise. Also the 256-entry tables that
+    classify tophash bytes (bytes.translate)."""
+
+    MAX_STRIDED_COPIES = 32   # per field; wider fields of odd sizes go through struct
+
+    def __init__(self, size, c):
+        self.size = size
+        self.live_table = bytes(1 if b >= c.min_top_hash else 0 for b in range(256))
+        # 1 for a bucket's first tophash byte when the bucket is evacuated
+        self.evacuated_table = bytes(1 if c.is_evacuated_bucket(b) else 0 for b in range(256))
+
+    def gather(self, blob, off, width):
+        """The concatenation of blob[b*size + off : b*size + off + width] over blob's buckets b."""
+        size = self.size
+        unit = next(u for u in (8, 4, 2, 1) if size % u == 0 and off % u == 0 and width % u == 0)
+        words = width // unit
+        if words > self.MAX_STRIDED_COPIES:
+            return b"".join(itertools.chain.from_iterable(_field_struct(size, off, width).iter_unpack(blob)))
+        out = bytearray(len(blob) // size * width)
+        fmt = _UNIT_FORMATS[unit]
+        dst, src = memoryview(out).cast(fmt), memoryview(blob).cast(fmt)
+        stride, first = size // unit, off // unit
+        for w in range(words):
+            dst[w::words] = src[first + w::stride]
+        return out
+
+
+_UNIT_FORMATS = {8: "Q", 4: "I", 2: "H", 1: "B"}
+
+
+@functools.lru_cache(maxsize=64)
+def _field_struct(size, off, width):
+    return struct.Struct(f"{off}x{width}s{size - off - width}x")
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(size, c):
+    return BucketColumns(size, c)
+
+
+def columns(lay):
+    """The BucketColumns of a layout (one per bucket size and program's constants)."""
+    return _columns(lay.bucket_size, lay.consts)
+
+
+def live_runs(ref):
+    """Yield every live entry exactly once as Runs (each of at most BATCH_BUCKETS array
+    indices and their chains), and markers (str) where they were met.
 
     Mirrors an iterator started now (hmap_iternext): for each new bucket i, if
     its old bucket is not yet evacuated, walk the old chain, keeping only the
     keys that will move to i; otherwise walk new bucket i's chain.
     """
-    lay = ref.layout
-    c = lay.consts
-    h = ref.header
     for p in header_problems(ref):
-        yield None, p
+        yield p
         return
     new, old = arrays(ref)
-    if new is None:
-        return
-    mth = c.min_top_hash
-    cnt = c.bucket_cnt
-    old_mask = bucket_mask(h.old_B()) if old else 0
-    filter_old = old is not None and not h.same_size_grow()
-    new_mask = bucket_mask(h.B)
-    i = 0
-    while i < new.n:
-        array, check, first = new, False, None
-        if old is not None:
+    if new is not None:
+        yield from _LiveWalk(ref, new, old).runs()
+
+
+class _LiveWalk:
+    """live_runs' state: the arrays, and what was gathered for the runs of the current batch
+    of array indices: whole buckets' bytes in walk order, and markers where they were met."""
+
+    def __init__(self, ref, new, old):
+        self.ref = ref
+        self.lay = ref.layout
+        self.cols = columns(ref.layout)
+        self.new, self.old = new, old
+        h = ref.header
+        self.old_mask = bucket_mask(h.old_B()) if old else 0
+        self.new_mask = bucket_mask(h.B)
+        self.filter_old = old is not None and not h.same_size_grow()
+        self.pieces = []    # bytes of whole buckets, and markers (str), in walk order
+        self.buckets = 0    # how many buckets pieces hold
+        self.filters = []   # (first bucket, buckets, i): old buckets whose keys count only at new index i
+
+    def runs(self):
+        i = 0
+        while i < self.new.n:
+            i = self.batch(i)
+            yield from self.flush()
+
+    def batch(self, i):
+        """Gathers the chains of array indices i.. (as many as one batch takes); the index after them."""
+        new, size = self.new, self.lay.bucket_size
+        j = min(new.n, i + BATCH_BUCKETS, new.chunk_end(i))
+        evacuated = None   # per index of [i, j): 1 when its old bucket is evacuated (None: no old array)
+        if self.old is not None:
+            oi = i & self.old_mask
+            j = min(j, i + self.old.chunk_end(oi) - oi)   # old indices of [i, j) in one chunk
             try:
-                ob = old.bucket(i & old_mask)
+                old_raw = self.old.stretch(oi, j - i)
             except Unreadable as e:
                 # Without the old array no entry of it can be shown: say so once, walk the new one.
-                yield None, f"<unreadable oldbuckets {e.addr:#x}>"
-                old = None
-                continue
-            if not c.is_evacuated_bucket(ob.tophash(lay)[0]):
-                array, first, check = old, ob, filter_old
-        if first is None:
-            try:
-                first = new.bucket(i)
-            except Unreadable as e:
-                yield None, e.marker
-                i = new.skip_unreadable(i)
-                continue
-        buckets, end = chain(array, first)
-        for b in buckets:
-            th = b.tophash(lay)
-            for s in range(cnt):
-                if th[s] < mth:
-                    continue
-                kcell = b.key_cell(lay, s)
-                if check:
-                    hv = ref.hash_cell(kcell)
-                    # A key whose hash cannot be recomputed is shown once, at the old index.
-                    if (hv & new_mask) != i if hv is not None else i != (i & old_mask):
-                        continue
-                yield kcell, b.elem_cell(lay, s)
+                self.pieces.append(f"<unreadable oldbuckets {e.addr:#x}>")
+                self.old = None
+                return i
+            evacuated = old_raw[self.lay.tophash_offset::size].translate(self.cols.evacuated_table)
+        try:
+            new_raw = new.stretch(i, j - i)
+        except Unreadable as e:
+            new_raw = e
+        if evacuated is not None and 0 in evacuated:
+            # Index by index: an old chain not evacuated yet, or the new one.
+            for k in range(j - i):
+                if not evacuated[k]:
+                    self.add_chain(self.old, old_raw[k * size:(k + 1) * size], self.old.addr + (oi + k) * size,
+                                   i + k if self.filter_old else None)
+                elif isinstance(new_raw, Unreadable):
+                    break   # the new bucket of i + k is needed: its chunk is marked and skipped
+                else:
+                    self.add_chain(new, new_raw[k * size:(k + 1) * size], new.addr + (i + k) * size)
+            else:
+                return j
+            i += k
+        if isinstance(new_raw, Unreadable):
+            # Its whole chunk failed: one marker, the walk resumes after the chunk.
+            self.pieces.append(Unreadable(new.addr + i * size).marker)
+            return new.skip_unreadable(i)
+        self.add_stretch(new_raw, i)
+        return j
+
+    def add_stretch(self, raw, i):
+        """Buckets i.. of the new array (raw: their bytes), each followed by its overflow chain."""
+        size, lay = self.lay.bucket_size, self.lay
+        overflows = memoryview(self.cols.gather(raw, lay.overflow_offset, 8)).cast("Q")
+        done = 0
+        for k in itertools.compress(range(len(overflows)), overflows):
+            if k > done:
+                self.pieces.append(raw[done * size:k * size])
+                self.buckets += k - done
+            self.add_chain(self.new, raw[k * size:(k + 1) * size], self.new.addr + (i + k) * size)
+            done = k + 1
+        if done < len(overflows):
+            self.pieces.append(raw[done * size:])
+            self.buckets += len(overflows) - done
+
+    def add_chain(self, array, raw, addr, only_index=None):
+        """The chain of the bucket at addr (raw: its bytes), and its end marker if any;
+        only_index: keep only the keys that move to that new index (an old chain of a
+        doubling map)."""
+        buckets, end = chain(array, Bucket(addr, raw, 0))
+        if only_index is not None:
+            self.filters.append((self.buckets, len(buckets), only_index))
+        self.pieces += [b.raw for b in buckets]
+        self.buckets += len(buckets)
         if end:
-            yield None, end
-        i += 1
+            self.pieces.append(end)
+
+    def flush(self):
+        """Yield what was gathered, in order: a Run of the buckets between markers, the
+        markers; and start afresh."""
+        pieces, filters = self.pieces, self.filters
+        self.pieces, self.buckets, self.filters = [], 0, []
+        segment, first = [], 0   # buckets' bytes since the last marker, the number of the first
+        for piece in pieces + [None]:
+            if isinstance(piece, bytes):
+                segment.append(piece)
+                continue
+            if segment:
+                blob = segment[0] if len(segment) == 1 else b"".join(segment)
+                yield self.run(blob, [(b - first, n, i) for b, n, i in filters])
+                first += len(blob) // self.lay.bucket_size
+                segment = []
+            if piece is not None:
+                yield piece
+
+    def run(self, blob, filters):
+        """The Run of blob's buckets; filters as self.filters', numbered from blob's first bucket
+        (those outside it are ignored)."""
+        lay, cols = self.lay, self.cols
+        cnt = lay.consts.bucket_cnt
+        live = cols.gather(blob, lay.tophash_offset, cnt).translate(cols.live_table)
+        keys = cols.gather(blob, lay.keys_offset, cnt * lay.key_cell)
+        nbuckets = len(blob) // lay.bucket_size
+        filters = [f for f in filters if 0 <= f[0] < nbuckets]
+        if filters:
+            live = self.keep_moving_here(live, keys, filters)
+        return Run(live, keys, cols.gather(blob, lay.elems_offset, cnt * lay.elem_cell), lay.key_cell,
+                   lay.elem_cell)
+
+    def keep_moving_here(self, live, keys, filters):
+        """live with the keys of the old buckets of filters cleared that do not move to their
+        new index. A key whose hash cannot be recomputed is shown once, at the old index."""
+        live = bytearray(live)
+        cnt, kc = self.lay.consts.bucket_cnt, self.lay.key_cell
+        for first, count, i in filters:
+            for s in itertools.compress(range(first * cnt, (first + count) * cnt), live[first * cnt:]):
+                hv = self.ref.hash_cell(keys[s * kc:(s + 1) * kc])
+                if (hv & self.new_mask) != i if hv is not None else i != (i & self.old_mask):
+                    live[s] = 0
+        return live
 
 
 @record
@@ -632,6 +823,11 @@ class ClassicDesign:
 
     def live_entries(self, view):
         return live_entries(view)
+
+    def live_runs(self, view):
+        """live_entries in bulk: Runs of live slots (live flags, key and elem cells end to end),
+        or markers (str)."""
+        return live_runs(view)
 
     def summary_lines(self, view, stats):
         c = view.layout.consts
