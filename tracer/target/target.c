@@ -96,6 +96,14 @@ static void thread_remove(struct target *T, pid_t tid)
 		*t = T->threads[--T->nthreads];
 }
 
+/* /proc/PID/task/TID/status, open for reading; NULL when the thread is gone. */
+static FILE *task_status(pid_t pid, pid_t tid)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	return fopen(path, "r");
+}
+
 void target_resume(struct target *T, struct thread *t)
 {
 	int sig = t->resume_sig;
@@ -600,6 +608,43 @@ void target_launch(struct target *T, char **argv)
 	}
 }
 
+/* Whether thread tid is traced by this process (its TracerPid in /proc). */
+static bool traced_by_us(pid_t pid, pid_t tid)
+{
+	char line[256];
+	FILE *f = task_status(pid, tid);
+	if (!f)
+		return false;
+	int tracer = 0;
+	while (fgets(line, sizeof line, f) && sscanf(line, "TracerPid: %d", &tracer) != 1)
+		;
+	fclose(f);
+	return tracer == (int)getpid();
+}
+
+/*
+ * Seizes thread tid of the process being attached and asks it to stop: 1 when it is ours
+ * now, 0 when it is gone (a thread that exited meanwhile) or was ours already, -errno when
+ * it cannot be traced. A thread the program creates while we attach (Go starts and ends
+ * threads at any time) is either found by a later pass over /proc/PID/task or, when a
+ * seized thread created it, attached by the kernel (PTRACE_O_TRACECLONE): it is then ours
+ * before we seize it, and its first stop is on its way.
+ */
+static int seize_thread(struct target *T, pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, SEIZE_OPTIONS) == 0) {
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	} else if (errno == ESRCH && tid != T->pid) {
+		return 0;
+	} else if (errno == EPERM && T->nthreads && traced_by_us(T->pid, tid)) {
+		/* attached through its parent's clone: its first stop is an event stop too */
+	} else {
+		return -errno;
+	}
+	thread_add(T, tid)->stopped = false;
+	return 1;
+}
+
 void target_attach(struct target *T, pid_t pid)
 {
 	T->pid = pid;
@@ -607,7 +652,7 @@ void target_attach(struct target *T, pid_t pid)
 		T->pid = 0;
 		target_fail(T, "no such process: pid %d", (int)pid);
 	}
-	/* Seize every thread; repeat until no new one appears (threads may be created meanwhile). */
+	/* Seize every thread; repeat until a pass finds no new one. */
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
 	for (bool added = true; added;) {
@@ -616,27 +661,26 @@ void target_attach(struct target *T, pid_t pid)
 		if (!d)
 			target_fail(T, "opendir %s: %s", path, strerror(errno));
 		struct dirent *de;
-		while ((de = readdir(d))) {
+		int err = 0;
+		pid_t failed = 0;
+		while (!err && (de = readdir(d))) {
 			pid_t tid = (pid_t)atoi(de->d_name);
 			if (tid <= 0 || thread_find(T, tid))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tid, 0, SEIZE_OPTIONS) != 0) {
-				int e = errno;
-				closedir(d);
-				if (e == ESRCH && tid != pid)
-					continue;
-				if (T->nthreads == 0)
-					T->pid = 0; /* nothing of ours to undo */
-				target_fail(T, "ptrace seize pid %d: %s", (int)tid, strerror(e));
-			}
-			struct thread *t = thread_add(T, tid);
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			t->stopped = false;
-			added = true;
+			int rc = seize_thread(T, tid);
+			if (rc < 0)
+				err = -rc, failed = tid;
+			added |= rc > 0;
 		}
 		closedir(d);
+		if (err) {
+			if (T->nthreads == 0)
+				T->pid = 0; /* nothing of ours to undo */
+			target_fail(T, "ptrace seize pid %d: %s", (int)failed, strerror(err));
+		}
 	}
-	/* Wait for each to stop. */
+	/* Wait for each to stop: its first stop is our interrupt, or a status kept for later (a
+	 * clone, an exit). */
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		int st;
@@ -656,9 +700,8 @@ void target_attach(struct target *T, pid_t pid)
 /* Whether SIGTRAP is queued for thread tid and not yet reported (/proc/PID/task/TID/status). */
 static bool sigtrap_queued(pid_t pid, pid_t tid)
 {
-	char path[96], line[256];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	FILE *f = fopen(path, "r");
+	char line[256];
+	FILE *f = task_status(pid, tid);
 	if (!f)
 		return false;
 	bool queued = false;
