@@ -439,4 +439,11 @@ const struct map_source source_go = {
 		    {"runtime.mapdelete_fast64", ABI_GO_REGS, 1, 2, true},
 		    {"runtime.mapdelete_faststr", ABI_GO_REGS, 1, 2, true}},
 	.free_func = NULL,
+	/* A function's prologue calls morestack when its stack must grow or the goroutine is
+	 * asked to yield: the scheduler runs on this thread, and the goroutine resumes wherever
+	 * it is scheduled next, its stack maybe moved. asyncPreempt is where a preemption signal
+	 * makes it yield. (The ELF names of these assembly functions.) */
+	.thread_switches = {"runtime.morestack_noctxt.abi0", "runtime.morestack.abi0",
+			    "runtime.asyncPreempt.abi0"},
+	.switch_abi = ABI_GO_REGS,
 };
