@@ -7,12 +7,6 @@ import pytest
 from tracego import built_releases, fixture, run_trace, trajectory, truth_lines
 
 releases = pytest.mark.parametrize("release", built_releases())
-# --step single-steps the deleting thread while Go's other threads run. From Go 1.22 on the
-# runtime's own threads can stop at the tracer (a trap of theirs kept for later) while the
-# stepped thread waits for them in a futex, and the oracle hangs: it is held against the
-# hardware trajectory on the releases before that.
-step_releases = pytest.mark.parametrize(
-    "release", [r for r in built_releases() if int(r.split(".")[1]) < 22])
 
 
 def traced(tmp_path, release, var, key, step=False):
@@ -42,7 +36,7 @@ def tophash_writes(t):
     return [(cell(e), e["decoded"]) for e in t.of("write") if e["field"] == "tophash"]
 
 
-@step_releases
+@releases
 def test_last_key_of_a_bucket_runs_emptyrest_back_and_reseeds(tmp_path, release):
     """m holds 1, 2, 42 in slots 0-2; 1 and 2 are deleted first (tombstones); 42's delete
     marks emptyOne, walks emptyRest back over slots 2, 1, 0, count 1 -> 0, a new hash0."""
@@ -68,7 +62,7 @@ def test_last_key_of_a_bucket_runs_emptyrest_back_and_reseeds(tmp_path, release)
     assert [e["new"] for e in writes if e["field"] == "elem"][-1] == "0"
 
 
-@step_releases
+@releases
 def test_a_key_followed_by_live_ones_leaves_a_tombstone(tmp_path, release):
     hw = traced(tmp_path, release, "main.m", "1")
     assert trajectory(hw) == trajectory(traced(tmp_path, release, "main.m", "1", step=True))

@@ -12,7 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "tracer"))
 
 from gotruth import BUILD_GO, built_releases, fixture  # noqa: E402,F401
-from tracelib import TRACER, run_trace  # noqa: E402,F401
+from tracelib import TRACER, run_trace, wait_for_events  # noqa: E402,F401
 
 # What hardware and --step trajectories must agree on, event by event. Code addresses
 # compare (both runs are made with address-space randomization off); heap addresses, a live

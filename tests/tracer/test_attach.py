@@ -8,21 +8,12 @@ import time
 
 import pytest
 
-from tracelib import EXAMPLES, FIXTURES, TRACER, run_trace
+from tracelib import EXAMPLES, FIXTURES, TRACER, run_trace, wait_for_events
 
 
 def start(argv):
     return subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-
-
-def wait_for_events(path, n, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        if path.exists() and path.read_text().count("\n") > n:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {n} events in {timeout}s")
 
 
 @pytest.mark.parametrize("mode,sig", [("slot", signal.SIGINT), ("delete", signal.SIGINT),

@@ -216,6 +216,16 @@ def run_trace_beside(args, program, timeout=120):
     return t
 
 
+def wait_for_events(path, n, timeout=20):
+    """Returns once the event file path holds more than n lines; fails after timeout s."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if path.exists() and path.read_text().count("\n") > n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} events in {timeout}s")
+
+
 def program_target(program, env):
     """The key a chain fixture will delete last ("target K" on its output)."""
     out = subprocess.run([str(a) for a in program], capture_output=True, text=True, env=env,

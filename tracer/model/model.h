@@ -147,6 +147,7 @@ struct delete_func {
 };
 
 #define SOURCE_MAX_DELETE 4
+#define SOURCE_MAX_SWITCH 4
 
 /*
  * A function the map's own concurrent-access check calls to end the program ("concurrent
@@ -182,6 +183,11 @@ struct map_source {
 	struct delete_func deletes[SOURCE_MAX_DELETE]; /* the functions that delete; NULL-ended */
 	const char *free_func;       /* called with the map when it is freed, or NULL */
 	struct check_func checks[SOURCE_MAX_CHECK]; /* the concurrent-access checks; NULL-ended */
+	/* Functions (symbols) after whose call the running code may go on on another thread, at
+	 * the call's return address, with its context register (under switch_abi) unchanged;
+	 * NULL-ended. */
+	const char *thread_switches[SOURCE_MAX_SWITCH];
+	enum call_abi switch_abi;
 };
 
 extern const struct map_source source_hmap;

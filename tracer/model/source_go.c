@@ -271,15 +271,39 @@ static bool has_pointers(const struct codec_type *t)
 	return t->elem && has_pointers(t->elem);
 }
 
-static int load_bucket(Dwarf_Die *bucket, struct map_model *l, char *err, size_t errlen)
+/* The Go linker's attributes of a map type: its key and elem types. */
+#define DW_AT_go_key 0x2901
+#define DW_AT_go_elem 0x2902
+/* Keys and elems over this many bytes are stored indirectly: the bucket's cell is a pointer to
+ * them (runtime/map.go: maxKeySize, maxElemSize). */
+#define GO_MAX_INLINE_CELL 128
+
+/*
+ * What a bucket cell of type cell holds, for the map type's key or elem (attribute at of
+ * map_type): into *value its type, *indirect when the cell is a pointer to it. A key type
+ * that is itself a pointer (map[*T]V) is direct: its size is a pointer's.
+ */
+static void cell_value(Dwarf_Die *map_type, unsigned at, Dwarf_Die *cell, Dwarf_Die *value,
+		       bool *indirect)
 {
-	Dwarf_Die th, keys, values, ovf, kt, vt;
+	Dwarf_Attribute a;
+	Dwarf_Die of, c;
+	*indirect = dwarf_attr(map_type, at, &a) && dwarf_formref_die(&a, &of) &&
+		    die_size(&of) > GO_MAX_INLINE_CELL && dwarf_peel(cell, &c) &&
+		    dwarf_tag(&c) == DW_TAG_pointer_type;
+	*value = *indirect ? of : *cell;
+}
+
+static int load_bucket(Dwarf_Die *map_type, Dwarf_Die *bucket, struct map_model *l, char *err,
+		       size_t errlen)
+{
+	Dwarf_Die th, keys, values, ovf, kc, vc, kt, vt;
 	uint64_t o_th, o_k, o_v, o_o;
 	struct classic_shape *c = &l->classic;
 	if (!dwarf_member(bucket, "tophash", &o_th, &th) || !dwarf_member(bucket, "keys", &o_k, &keys) ||
 	    !dwarf_member(bucket, "values", &o_v, &values) ||
-	    !dwarf_member(bucket, "overflow", &o_o, &ovf) || !referred(&keys, DW_TAG_array_type, &kt) ||
-	    !referred(&values, DW_TAG_array_type, &vt)) {
+	    !dwarf_member(bucket, "overflow", &o_o, &ovf) || !referred(&keys, DW_TAG_array_type, &kc) ||
+	    !referred(&values, DW_TAG_array_type, &vc)) {
 		snprintf(err, errlen, "struct %s is not a Go map bucket (tophash, keys, values, overflow)",
 			 dwarf_diename(bucket));
 		return -1;
@@ -289,8 +313,12 @@ static int load_bucket(Dwarf_Die *bucket, struct map_model *l, char *err, size_t
 	c->keys_off = (unsigned)o_k;
 	c->elems_off = (unsigned)o_v;
 	c->overflow_off = (unsigned)o_o;
-	l->keycell = l->key_size = (unsigned)die_size(&kt);
-	l->elemcell = l->elem_size = (unsigned)die_size(&vt);
+	cell_value(map_type, DW_AT_go_key, &kc, &kt, &l->key_indirect);
+	cell_value(map_type, DW_AT_go_elem, &vc, &vt, &l->elem_indirect);
+	l->keycell = (unsigned)die_size(&kc);
+	l->elemcell = (unsigned)die_size(&vc);
+	l->key_size = (unsigned)die_size(&kt);
+	l->elem_size = (unsigned)die_size(&vt);
 	l->key_codec = codec_build(&kt);
 	l->elem_codec = codec_build(&vt);
 	if (!l->key_codec || !l->elem_codec) {
@@ -300,7 +328,8 @@ static int load_bucket(Dwarf_Die *bucket, struct map_model *l, char *err, size_t
 	codec_go_strings(l->key_codec);
 	codec_go_strings(l->elem_codec);
 	l->key_kind = l->key_codec->kind == CK_GO_STRING ? KEY_GO_STRING : KEY_BYTES;
-	l->key_cleared = has_pointers(l->key_codec);
+	/* Go clears a key cell on delete when it holds pointers (an indirect key's cell does). */
+	l->key_cleared = l->key_indirect || has_pointers(l->key_codec);
 	snprintf(l->key_type, sizeof l->key_type, "%s", l->key_codec->name);
 	snprintf(l->elem_type, sizeof l->elem_type, "%s", l->elem_codec->name);
 	return 0;
@@ -362,7 +391,7 @@ static int go_resolve(struct dbg *d, struct mem *m, const char *spec, struct map
 		snprintf(err, errlen, "%s: struct %s has no bucket type", spec, dwarf_diename(&hdr));
 		return -1;
 	}
-	if (load_bucket(&bucket, l, err, errlen))
+	if (load_bucket(&type, &bucket, l, err, errlen))
 		return -1;
 	snprintf(l->type_name, sizeof l->type_name, "%s", tn);
 	if (!(g->key_type = go_type_of(l->key_codec))) {
@@ -442,4 +471,11 @@ const struct map_source source_go = {
 	/* runtime.fatal(s string) since Go 1.19 (runtime.throw before): not given the map. */
 	.checks = {{"runtime.fatal", NULL, ABI_GO_REGS, -1, 0, true},
 		   {"runtime.throw", NULL, ABI_GO_REGS, -1, 0, true}},
+	/* A function's prologue calls morestack when its stack must grow or the goroutine is
+	 * asked to yield: the scheduler runs on this thread, and the goroutine resumes wherever
+	 * it is scheduled next, its stack maybe moved. asyncPreempt is where a preemption signal
+	 * makes it yield. (The ELF names of these assembly functions.) */
+	.thread_switches = {"runtime.morestack_noctxt.abi0", "runtime.morestack.abi0",
+			    "runtime.asyncPreempt.abi0"},
+	.switch_abi = ABI_GO_REGS,
 };

@@ -42,7 +42,7 @@ struct delete_run {
 };
 
 /* The breakpoints modes set (struct bp's kind). */
-enum mode_bp { BP_DELETE = 1, BP_FREE, BP_RETURN, BP_CHECK };
+enum mode_bp { BP_DELETE = 1, BP_FREE, BP_RETURN, BP_CHECK, BP_RESUME };
 
 /* The race witness's knowledge of the map's writers (race.c). */
 struct race_state {
@@ -77,6 +77,7 @@ struct mode_env {
 	struct delete_run del;
 	struct region del_regions[ARCH_MAX_WATCH];
 	uint64_t del_addr[SOURCE_MAX_DELETE]; /* where each of the source's deletes starts */
+	struct step_run *step; /* step: the delete being single-stepped */
 };
 
 struct mode_ops {

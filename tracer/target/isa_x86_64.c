@@ -20,6 +20,12 @@ static uint64_t x86_arg(const regs_t *r, enum call_abi abi, int i)
 	return i >= 0 && i < (int)(sizeof c / sizeof c[0]) ? c[i] : 0;
 }
 
+/* Go's ABIInternal keeps the current goroutine (g) in r14. */
+static uint64_t x86_context(const regs_t *r, enum call_abi abi)
+{
+	return abi == ABI_GO_REGS ? r->r14 : 0;
+}
+
 /* At entry the call has just pushed the return address: it is at rsp. */
 static bool x86_return_address(struct mem *m, const regs_t *r, uint64_t *ret)
 {
@@ -31,7 +37,11 @@ static bool x86_returned(uint64_t sp_now, uint64_t sp_entry) { return sp_now > s
 
 /* ret pops the 8-byte return address and nothing else: callers pop their own arguments, under
  * the C ABI and Go's alike. */
-static bool x86_returned_from(uint64_t sp_now, uint64_t sp_entry) { return sp_now == sp_entry + 8; }
+static uint64_t x86_sp_at_return(uint64_t sp_entry) { return sp_entry + 8; }
+static bool x86_returned_from(uint64_t sp_now, uint64_t sp_entry)
+{
+	return sp_now == x86_sp_at_return(sp_entry);
+}
 
 static bool x86_trap_insn_before(const uint8_t b[2], bool last_byte_is_ours)
 {
@@ -46,8 +56,10 @@ const struct isa isa_x86_64 = {
 	.set_pc = x86_set_pc,
 	.sp = x86_sp,
 	.arg = x86_arg,
+	.context = x86_context,
 	.return_address = x86_return_address,
 	.returned = x86_returned,
+	.sp_at_return = x86_sp_at_return,
 	.returned_from = x86_returned_from,
 	.bp_byte = 0xcc,
 	.trap_insn_before = x86_trap_insn_before,

@@ -89,11 +89,32 @@ static struct thread *thread_add(struct target *T, pid_t tid)
 	return t;
 }
 
+/* A thread the program created (its parent's clone event, or its own first stop, whichever
+ * came first): armed at its first stop. A thread already known is left as it is (its first
+ * stop may have been handled already). */
+static struct thread *thread_born(struct target *T, pid_t tid)
+{
+	struct thread *t = thread_find(T, tid);
+	if (!t) {
+		t = thread_add(T, tid);
+		t->fresh = true;
+	}
+	return t;
+}
+
 static void thread_remove(struct target *T, pid_t tid)
 {
 	struct thread *t = thread_find(T, tid);
 	if (t)
 		*t = T->threads[--T->nthreads];
+}
+
+/* /proc/PID/task/TID/status, open for reading; NULL when the thread is gone. */
+static FILE *task_status(pid_t pid, pid_t tid)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	return fopen(path, "r");
 }
 
 void target_resume(struct target *T, struct thread *t)
@@ -408,54 +429,97 @@ static void release_child(struct target *T, pid_t parent, int ev)
 	ptrace(PTRACE_DETACH, child, 0, 0);
 }
 
+static bool take_trap(struct target *T, struct thread *t, regs_t *regs, struct trap_verdict *v);
+static int wait_trap(struct target *T, struct thread *t, bool alone);
+
+/* The clone event of thread tid: the new thread is known from now on. */
+static void clone_event(struct target *T, pid_t tid)
+{
+	unsigned long msg;
+	if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0)
+		thread_born(T, (pid_t)msg);
+}
+
+/* Steps stopped thread t over the instruction at addr, where a breakpoint of ours is, alone:
+ * the byte restored meanwhile, no other thread's stop waited for. */
+static bool step_alone_over(struct target *T, struct thread *t, struct bp *b)
+{
+	uint64_t addr = b->addr;
+	pid_t tid = t->tid;
+	mem_poke_byte(tid, addr, b->orig, NULL);
+	bool ok = ptrace(PTRACE_SINGLESTEP, tid, 0, 0) == 0 && wait_trap(T, t, true) == 0;
+	if ((b = bp_at(T, addr)) && b->inserted)
+		mem_poke_byte(tid, addr, T->isa->bp_byte, NULL);
+	return ok;
+}
+
+/* A SIGTRAP of thread o while another is single-stepped: whether o can go on (its trap taken:
+ * the program's own kept for delivery, a breakpoint of ours stepped over) or must wait for
+ * the main loop (a watch hit, to report). */
+static bool trap_passes(struct target *T, struct thread *o)
+{
+	regs_t regs;
+	struct trap_verdict v;
+	if (!take_trap(T, o, &regs, &v))
+		return true; /* gone */
+	if (v.owner == TRAP_WATCH)
+		return false;
+	struct bp *b = v.owner == TRAP_BREAKPOINT ? bp_at(T, T->isa->pc(&regs)) : NULL;
+	return !b || step_alone_over(T, o, b);
+}
+
 /*
  * A stop of another thread while one is single-stepped. The stepped thread may wait (in a
- * futex) for that very thread, so it must not be held: a signal for it is delivered at once
- * (Go's SIGURG preemption), a new thread is armed and let run (Go starts threads at any
- * time), a clone is recorded. Anything else is kept pending for the main loop, the thread
- * left stopped.
+ * futex) for any other thread, so none is held that can go on: a signal for it is delivered
+ * at once (Go's SIGURG preemption), a new thread is armed and let run (Go starts threads at
+ * any time), a clone is recorded, a late answer to an interrupt of ours is resumed, a trap at
+ * one of our breakpoints (another goroutine entering a delete) is stepped over there. Only a
+ * watch hit, a group-stop and an exit are kept pending for the main loop.
  */
 static void other_stop(struct target *T, pid_t who, int st)
 {
-	struct thread *o = thread_find(T, who);
-	if (!o) {
-		o = thread_add(T, who); /* a new thread reported before its parent's clone event */
-		o->fresh = true;
-	}
-	int ev = st >> 16;
-	unsigned long msg;
+	struct thread *o = thread_born(T, who); /* a new one may report before its parent's clone */
+	int ev = st >> 16, sig = WIFSTOPPED(st) ? WSTOPSIG(st) : 0;
 	bool go_on = false;
-	int sig = 0;
 	if (!WIFSTOPPED(st)) {
 		/* exited: for the main loop */
-	} else if (ev == 0 && WSTOPSIG(st) != SIGTRAP) {
+	} else if (ev == 0 && sig != SIGTRAP) {
 		go_on = true;
-		sig = WSTOPSIG(st);
+		o->resume_sig = sig;
+	} else if (ev == 0) {
+		go_on = trap_passes(T, o);
+		o = thread_find(T, who); /* the table may have moved */
 	} else if (ev == PTRACE_EVENT_STOP && o->fresh) {
 		o->fresh = false;
 		if (T->ready)
 			target_arm_thread(T, o, T->watches);
 		go_on = true;
-	} else if (ev == PTRACE_EVENT_CLONE && ptrace(PTRACE_GETEVENTMSG, who, 0, &msg) == 0) {
-		if (!thread_find(T, (pid_t)msg))
-			thread_add(T, (pid_t)msg)->fresh = true;
+	} else if (ev == PTRACE_EVENT_STOP) {
+		go_on = sig == SIGTRAP; /* not a group-stop: an interrupt of ours, answered late */
+	} else if (ev == PTRACE_EVENT_CLONE) {
+		clone_event(T, who);
 		o = thread_find(T, who); /* the table may have moved */
 		go_on = true;
 	}
-	if (go_on && (ptrace(PTRACE_CONT, who, 0, (void *)(long)sig) == 0 || errno == ESRCH))
+	if (!o)
 		return;
 	o->stopped = true;
+	if (go_on) {
+		target_resume(T, o);
+		return;
+	}
 	o->has_pending = true;
 	o->pending_status = st;
 }
 
-/* Waits for one stop of tid, keeping its signals for later delivery. */
-static int wait_trap(struct target *T, struct thread *t)
+/* Waits for the end of a single-step of t, keeping its signals for later delivery; the other
+ * threads' stops meanwhile are handled by other_stop, or not waited for at all (alone). */
+static int wait_trap(struct target *T, struct thread *t, bool alone)
 {
 	pid_t tid = t->tid;
 	for (;;) {
 		int st;
-		pid_t who = wait_status(-1, &st, __WALL);
+		pid_t who = wait_status(alone ? tid : -1, &st, __WALL);
 		if (who < 0)
 			return -1;
 		if (who != tid) {
@@ -480,10 +544,7 @@ static int wait_trap(struct target *T, struct thread *t)
 				return 0; /* the step ended (with or without a hit on the way) */
 		}
 		if (ev == PTRACE_EVENT_CLONE) {
-			unsigned long msg;
-			pid_t tid = t->tid;
-			if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0)
-				thread_add(T, (pid_t)msg)->fresh = true;
+			clone_event(T, tid);
 			t = thread_find(T, tid); /* the table may have moved */
 		} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 			release_child(T, t->tid, ev);
@@ -497,7 +558,7 @@ static int wait_trap(struct target *T, struct thread *t)
 
 bool single_step(struct target *T, struct thread *t)
 {
-	return ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t) == 0;
+	return ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t, false) == 0;
 }
 
 bool step_over_bp(struct target *T, struct thread *t, struct bp *b)
@@ -509,7 +570,7 @@ bool step_over_bp(struct target *T, struct thread *t, struct bp *b)
 		hold_threads(T, t);
 	t = thread_find(T, tid);
 	mem_poke_byte(t->tid, addr, b->orig, NULL);
-	bool ok = ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t) == 0;
+	bool ok = ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) == 0 && wait_trap(T, t, false) == 0;
 	b = bp_at(T, addr);
 	if (b && b->inserted)
 		mem_poke_byte(t->tid, addr, T->isa->bp_byte, NULL);
@@ -614,6 +675,43 @@ void target_launch(struct target *T, char **argv)
 	}
 }
 
+/* Whether thread tid is traced by this process (its TracerPid in /proc). */
+static bool traced_by_us(pid_t pid, pid_t tid)
+{
+	char line[256];
+	FILE *f = task_status(pid, tid);
+	if (!f)
+		return false;
+	int tracer = 0;
+	while (fgets(line, sizeof line, f) && sscanf(line, "TracerPid: %d", &tracer) != 1)
+		;
+	fclose(f);
+	return tracer == (int)getpid();
+}
+
+/*
+ * Seizes thread tid of the process being attached and asks it to stop: 1 when it is ours
+ * now, 0 when it is gone (a thread that exited meanwhile) or was ours already, -errno when
+ * it cannot be traced. A thread the program creates while we attach (Go starts and ends
+ * threads at any time) is either found by a later pass over /proc/PID/task or, when a
+ * seized thread created it, attached by the kernel (PTRACE_O_TRACECLONE): it is then ours
+ * before we seize it, and its first stop is on its way.
+ */
+static int seize_thread(struct target *T, pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, SEIZE_OPTIONS) == 0) {
+		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+	} else if (errno == ESRCH && tid != T->pid) {
+		return 0;
+	} else if (errno == EPERM && T->nthreads && traced_by_us(T->pid, tid)) {
+		/* attached through its parent's clone: its first stop is an event stop too */
+	} else {
+		return -errno;
+	}
+	thread_add(T, tid)->stopped = false;
+	return 1;
+}
+
 void target_attach(struct target *T, pid_t pid)
 {
 	T->pid = pid;
@@ -621,7 +719,7 @@ void target_attach(struct target *T, pid_t pid)
 		T->pid = 0;
 		target_fail(T, "no such process: pid %d", (int)pid);
 	}
-	/* Seize every thread; repeat until no new one appears (threads may be created meanwhile). */
+	/* Seize every thread; repeat until a pass finds no new one. */
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
 	for (bool added = true; added;) {
@@ -630,27 +728,26 @@ void target_attach(struct target *T, pid_t pid)
 		if (!d)
 			target_fail(T, "opendir %s: %s", path, strerror(errno));
 		struct dirent *de;
-		while ((de = readdir(d))) {
+		int err = 0;
+		pid_t failed = 0;
+		while (!err && (de = readdir(d))) {
 			pid_t tid = (pid_t)atoi(de->d_name);
 			if (tid <= 0 || thread_find(T, tid))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tid, 0, SEIZE_OPTIONS) != 0) {
-				int e = errno;
-				closedir(d);
-				if (e == ESRCH && tid != pid)
-					continue;
-				if (T->nthreads == 0)
-					T->pid = 0; /* nothing of ours to undo */
-				target_fail(T, "ptrace seize pid %d: %s", (int)tid, strerror(e));
-			}
-			struct thread *t = thread_add(T, tid);
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			t->stopped = false;
-			added = true;
+			int rc = seize_thread(T, tid);
+			if (rc < 0)
+				err = -rc, failed = tid;
+			added |= rc > 0;
 		}
 		closedir(d);
+		if (err) {
+			if (T->nthreads == 0)
+				T->pid = 0; /* nothing of ours to undo */
+			target_fail(T, "ptrace seize pid %d: %s", (int)failed, strerror(err));
+		}
 	}
-	/* Wait for each to stop. */
+	/* Wait for each to stop: its first stop is our interrupt, or a status kept for later (a
+	 * clone, an exit). */
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		int st;
@@ -670,9 +767,8 @@ void target_attach(struct target *T, pid_t pid)
 /* Whether SIGTRAP is queued for thread tid and not yet reported (/proc/PID/task/TID/status). */
 static bool sigtrap_queued(pid_t pid, pid_t tid)
 {
-	char path[96], line[256];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
-	FILE *f = fopen(path, "r");
+	char line[256];
+	FILE *f = task_status(pid, tid);
 	if (!f)
 		return false;
 	bool queued = false;
@@ -855,17 +951,13 @@ void target_handle_status(struct target *T, pid_t tid, int st, struct stop *out)
 				T->early[T->nearly++] = tid;
 			return;
 		}
-		t = thread_add(T, tid); /* a new thread reported before its parent's clone event */
-		t->fresh = true;
+		t = thread_born(T, tid); /* reported before its parent's clone event */
 	}
 	t->stopped = true;
 	int ev = st >> 16, sig = WSTOPSIG(st);
 	if (ev == PTRACE_EVENT_CLONE) {
-		unsigned long msg;
-		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &msg) == 0 && !thread_find(T, (pid_t)msg)) {
-			thread_add(T, (pid_t)msg)->fresh = true;
-			t = thread_find(T, tid);
-		}
+		clone_event(T, tid);
+		t = thread_find(T, tid); /* the table may have moved */
 	} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 		release_child(T, tid, ev);
 	} else if (ev == PTRACE_EVENT_STOP) {

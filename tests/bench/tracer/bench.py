@@ -18,6 +18,7 @@ Targets: tracer >= 0.8x floor, >= 5x gdb, with -s >= 0.4x floor,
 quiet within 5% of untraced. The floor/gdb line shows what any ptrace
 tracer could reach against GDB on this machine.
 """
+import json
 import pathlib
 import re
 import subprocess
@@ -80,12 +81,17 @@ def main():
     # Sanity: every tool sees every hit.
     _, p = timed([str(FLOOR), str(HITS), "hits", "1000"])
     assert "hits 1000" in p.stdout, p.stdout
-    _, p = timed([str(TRACER), "-m", "bench", "-k", "42", "--format", "json", "-o", "/dev/stdout",
-                  "--", str(HITS), "hits", "1000"])
-    lines = p.stdout.splitlines()
-    arrival = max(i for i, l in enumerate(lines) if '"field":"key"' in l and '"decoded":"42"' in l)
-    writes = [l for l in lines[arrival + 2:] if '"field":"elem"' in l]  # after put(42, 0)'s elem
-    assert len(writes) == 1000, len(writes)
+    # The events go to a file of their own: on the program's standard output its lines would
+    # land inside theirs. Until 42 arrives, the cells followed are where it would go, and other
+    # keys put there first are written (and moved away from) too: count from 42's arrival on.
+    # hits puts 42 once, then 1000 times in its loop: 1001 assigns of its elem.
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as events:
+        timed([str(TRACER), "-m", "bench", "-k", "42", "--format", "json", "-o", events.name,
+               "--", str(HITS), "hits", "1000"])
+        writes = [e for e in map(json.loads, events) if e["type"] == "write" and e["op"] == "assign"]
+    arrival = next(i for i, e in enumerate(writes) if e["field"] == "key" and e["decoded"] == "42")
+    elems = [e for e in writes[arrival:] if e["field"] == "elem"]
+    assert len(elems) == 1 + 1000, len(elems)
 
     n, q = 50000, 30_000_000
     trace = [str(TRACER), "-m", "bench", "-k", "42", "-o", "/dev/null"]
