@@ -149,7 +149,13 @@ void slot_follow_growth(struct mode_env *T, struct thread *t)
 }
 
 /* Single-steps t until it returns from the function it is in. */
-static void finish_function(struct mode_env *T, struct thread *t, const regs_t *at)
+/*
+ * Single-steps thread tid until it has returned from the function it is in (at: its
+ * registers there). A step may take in threads that came meanwhile, which may move the
+ * thread table: the thread is found again by its tid after each step, and a caller's
+ * struct thread pointer must be found again after this returns.
+ */
+static void finish_function(struct mode_env *T, pid_t tid, const regs_t *at)
 {
 	const struct isa *isa = T->tg->isa;
 	const struct sym_info *s = dbg_symbolize(T->dbg, isa->pc(at));
@@ -161,7 +167,8 @@ static void finish_function(struct mode_env *T, struct thread *t, const regs_t *
 		uint64_t pc = isa->pc(&r);
 		if ((pc < lo || pc >= hi) && isa->returned(isa->sp(&r), isa->sp(at)))
 			break;
-		if (!single_step(T->tg, t) || !target_regs(T->tg, t->tid, &r))
+		struct thread *t = thread_find(T->tg, tid);
+		if (!t || !single_step(T->tg, t) || !target_regs(T->tg, tid, &r))
 			break;
 	}
 }
@@ -238,8 +245,11 @@ void slot_hit(struct mode_env *T, const struct hit *h)
 			report_region_hit(T, t->tid, regs, r, &none, T->map_addr);
 			/* A growth writes buckets, oldbuckets, B and flags in some order: let it
 			 * finish before the key is looked up again. (It writes no cells.) */
-			if (op_of(T, t->tid, T->tg->isa->pc(regs)) == OP_EVACUATE)
-				finish_function(T, t, regs);
+			if (op_of(T, t->tid, T->tg->isa->pc(regs)) == OP_EVACUATE) {
+				finish_function(T, h->tid, regs);
+				if (!(t = thread_find(T->tg, h->tid)))
+					return;   /* it ended while stepped */
+			}
 			moved_maybe = true;
 			break;
 		}
