@@ -69,6 +69,39 @@ def test_a_reader_stopped_by_the_maps_check_has_its_race_reported_first(fixture)
     assert t.events[-1]["reason"] == "killed" and t.events[-1]["signal"] == signal.SIGABRT
 
 
+def test_an_iteration_stopped_by_the_maps_check_races_with_the_deleter():
+    """An iteration beside the deleter: its next step checks the flag and the map's own
+    check stops it. Its race, named iterate, comes first, with the deleter's stack."""
+    t = run_trace_beside(ARGS, [FIXTURES / "race", "iterate", "racy", UNTIL_THE_CHECK])
+    assert t.rc == 128 + signal.SIGABRT, t.text[-2000:]
+    checks = [r for r in t.of("race") if r["field"] == "flags"]
+    assert len(checks) == 1, t.of("race")
+    race = checks[0]
+    assert race["op"] == "iterate" and race["access"] == "read", race
+    assert "hashWriting" in race["new_decoded"].split("|"), race   # beside iterator bits
+    assert funcs(race["stack"])[0] == "fatal" and "iterating_reader" in funcs(race["stack"]), race
+    assert_other_is_the_deleter(t, race)
+    message = "fatal error: concurrent map iteration and map write"
+    assert t.at[t.events.index(race)] < t.own_at(message), t.text
+
+
+def test_two_writers_the_one_the_check_stops_races_with_the_other():
+    """A put of key 42 beside its delete: whichever enters second is stopped by the map's
+    check ("concurrent map writes"); its race names its own operation, and under other the
+    thread inside the other one, each with its stack."""
+    t = run_trace_beside(ARGS, [FIXTURES / "race", "put", "racy", UNTIL_THE_CHECK])
+    assert t.rc == 128 + signal.SIGABRT, t.text[-2000:]
+    checks = [r for r in t.of("race") if r["field"] == "flags"]
+    assert len(checks) == 1, t.of("race")
+    race, other = checks[0], checks[0]["other"]
+    sides = {"assign": "putting_reader", "delete": "deleter"}
+    assert {race["op"], other["op"]} == set(sides) and race["tid"] != other["tid"], race
+    assert race["access"] == "read" and race["new_decoded"] == "hashWriting", race
+    assert funcs(race["stack"])[0] == "fatal" and sides[race["op"]] in funcs(race["stack"]), race
+    assert sides[other["op"]] in funcs(other["stack"]), race
+    assert t.at[t.events.index(race)] < t.own_at("fatal error: concurrent map writes"), t.text
+
+
 def test_a_pointer_reader_races_on_the_elem_cell(tmp_path):
     """The reader reads key 42's elem through a pointer taken once: no map function, no
     check. Each read while the deleter is inside its delete is a race, both stacks."""
@@ -113,8 +146,8 @@ def test_max_events_ends_a_racy_run_cleanly(tmp_path):
     assert t.events[-1]["reason"] == "detached" and t.events[-1]["status"] == 0
 
 
-@pytest.mark.parametrize("reader,writer", [("get", "delete"), ("pointer", "delete"),
-                                           ("pointer", "put")])
+@pytest.mark.parametrize("reader,writer", [("get", "delete"), ("iterate", "delete"), ("put", "delete"),
+                                           ("pointer", "delete"), ("pointer", "put")])
 def test_the_locked_twin_has_no_race(tmp_path, reader, writer):
     """The same reader and writer, each holding the mutex: both threads' accesses of the
     slot are seen, the writer's inside its writes, and none is a race."""
@@ -122,7 +155,9 @@ def test_the_locked_twin_has_no_race(tmp_path, reader, writer):
     assert t.rc == 0 and f"reads 1500, {writer}s 1500" in t.stdout, t.stderr
     assert t.of("race") == []
     main = t.events[0]["pid"]
-    reads = [e for e in t.of("read") if e["tid"] != main and e["op"] in ("access", "foreign")]
+    reader_op = {"get": "access", "iterate": "iterate", "put": "assign", "pointer": "foreign"}[reader]
+    reads = [e for e in t.events if e["type"] in ("read", "write") and e["tid"] != main
+             and e["op"] == reader_op]
     op = {"delete": "delete", "put": "assign"}[writer]
     writes = [e for e in t.events if e.get("op") == op and e["tid"] != main]
     assert len(reads) >= 1500 and len(writes) >= 1500

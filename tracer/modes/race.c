@@ -281,7 +281,17 @@ static bool race_flag_hit(struct mode_env *T, struct thread *t, const regs_t *re
 	bool was = writing(T, r->shadow[0]), is = writing(T, now);
 	r->shadow[0] = now;
 	if (is && !was) {
-		set_holder(T, t->tid, op_of(T, t->tid, T->tg->isa->pc(regs)));
+		/* Only a write operation sets the flag. A thread outside one that wrote the byte
+		 * (an iteration's atomic or of its own bits) found it already set by another
+		 * thread, whose trap is pending: that one is the holder. */
+		enum map_op op = op_of(T, t->tid, T->tg->isa->pc(regs));
+		if (map_op_writes(op)) {
+			set_holder(T, t->tid, op);
+		} else {
+			hold_threads(T->tg, t);
+			pending_setter(T, t);
+			release_threads(T->tg);
+		}
 		return false;
 	}
 	if (!was || is)
