@@ -94,7 +94,7 @@ def test_two_writers_the_one_the_check_stops_races_with_the_other():
     checks = [r for r in t.of("race") if r["field"] == "flags"]
     assert len(checks) == 1, t.of("race")
     race, other = checks[0], checks[0]["other"]
-    sides = {"assign": "putting_reader", "delete": "deleter"}
+    sides = {"assign": "putter", "delete": "deleter"}
     assert {race["op"], other["op"]} == set(sides) and race["tid"] != other["tid"], race
     assert race["access"] == "read" and race["new_decoded"] == "hashWriting", race
     assert funcs(race["stack"])[0] == "fatal" and sides[race["op"]] in funcs(race["stack"]), race
