@@ -449,13 +449,70 @@ static void other_stop(struct target *T, pid_t who, int st)
 	o->pending_status = st;
 }
 
-/* Waits for one stop of tid, keeping its signals for later delivery. */
+/* How long a step may go without any stop before the stepped thread is looked at. */
+#define STEP_LOOK_NS 2000000L
+
+/* The next status of any traced thread; 0 when none came within ns. */
+static pid_t wait_any_within(int *st, long ns)
+{
+	sigset_t child;
+	sigemptyset(&child);
+	sigaddset(&child, SIGCHLD);
+	pid_t r = waitpid(-1, st, __WALL | WNOHANG);
+	if (r != 0)
+		return r;
+	/* SIGCHLD is blocked while the loop runs: it is taken here. (During setup it is not,
+	 * and the handler may take it first: then this waits ns and the waitpid finds it.) */
+	struct timespec wait = {0, ns};
+	sigtimedwait(&child, NULL, &wait);
+	r = waitpid(-1, st, __WALL | WNOHANG);
+	return r < 0 && errno == EINTR ? 0 : r;
+}
+
+/* Whether thread tid sleeps inside a system call (state S, /proc/.../syscall naming one). */
+static bool asleep_in_syscall(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *state = strrchr(buf, ')'); /* after the command name, which may hold spaces */
+	if (!state || state[1] != ' ' || state[2] != 'S')
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	long nr = -1;
+	bool in_call = fscanf(f, "%ld", &nr) == 1 && nr >= 0;
+	fclose(f);
+	return in_call;
+}
+
+/*
+ * Waits for the end of the step of tid, keeping its signals for later delivery: 0 when the
+ * step ended, -1 when it did not (the thread is gone, or was stopped before the step ended).
+ * A step into a system call that sleeps can take for ever: what it waits for may be a thread
+ * kept stopped meanwhile (its trap is pending for the main loop), or, in Go, the goroutine
+ * may have gone on in another thread while this one idles. So a stepped thread found asleep
+ * in a system call is interrupted (the call is restarted when it resumes) and the step ends
+ * there, not done.
+ */
 static int wait_trap(struct target *T, struct thread *t)
 {
 	pid_t tid = t->tid;
+	bool cut_short = false; /* interrupted asleep: its interrupt stop ends the step */
 	for (;;) {
 		int st;
-		pid_t who = wait_status(-1, &st, __WALL);
+		pid_t who = wait_any_within(&st, STEP_LOOK_NS);
+		if (who == 0) {
+			if (!cut_short && asleep_in_syscall(T->pid, tid))
+				cut_short = ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0;
+			continue;
+		}
 		if (who < 0)
 			return -1;
 		if (who != tid) {
@@ -490,6 +547,8 @@ static int wait_trap(struct target *T, struct thread *t)
 		} else if (ev == 0) {
 			t->resume_sig = WSTOPSIG(st); /* a signal: delivered when the thread resumes */
 		}
+		if (ev == PTRACE_EVENT_STOP && cut_short)
+			return -1; /* stopped asleep: the step is not done, the thread stays stopped */
 		/* Any other event stop (an interrupt of ours): the step is still to be done. */
 		ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
 	}
