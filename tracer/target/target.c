@@ -40,6 +40,43 @@ static pid_t wait_status(pid_t pid, int *st, int options)
 	return r;
 }
 
+/* Thread tid's state letter from /proc (R, S, D, t, Z, ...); 0 when it is gone. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *state = strrchr(buf, ')'); /* after the command name, which may hold spaces */
+	return state && state[1] == ' ' ? state[2] : 0;
+}
+
+/*
+ * waitpid for thread tid of process pid, asked to stop: its status, or -1 when it will not
+ * report. The thread group leader, once it has exited, is a zombie whose exit the kernel
+ * reports only after every other thread's has been reaped, which the caller may be about to
+ * do: it is polled, and given up while it is such a zombie (its exit comes to the main loop
+ * later). Any other thread reports a stop or its exit soon.
+ */
+static pid_t wait_thread(pid_t pid, pid_t tid, int *st)
+{
+	if (tid != pid)
+		return wait_status(tid, st, __WALL);
+	for (long ns = 10000;; ns = ns < 1000000 ? 2 * ns : ns) {
+		pid_t r = waitpid(tid, st, __WALL | WNOHANG);
+		if (r != 0 && !(r < 0 && errno == EINTR))
+			return r;
+		if (thread_state(pid, tid) == 'Z')
+			return -1;
+		struct timespec pause = {0, ns};
+		nanosleep(&pause, NULL);
+	}
+}
+
 void target_fail(struct target *T, const char *fmt, ...)
 {
 	va_list ap;
@@ -120,10 +157,10 @@ void hold_threads(struct target *T, struct thread *current)
 		if (t == current || t->stopped || t->fresh)
 			continue;
 		int st;
-		pid_t r = wait_status(t->tid, &st, __WALL);
+		pid_t r = wait_thread(T->pid, t->tid, &st);
 		if (r < 0) {
 			t->stopped = true; /* gone: nothing to arm */
-			t->held = true;
+			t->held = t->gone = true;
 			continue;
 		}
 		t->stopped = true;
@@ -472,19 +509,12 @@ static pid_t wait_any_within(int *st, long ns)
 /* Whether thread tid sleeps inside a system call (state S, /proc/.../syscall naming one). */
 static bool asleep_in_syscall(pid_t pid, pid_t tid)
 {
-	char path[96], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *state = strrchr(buf, ')'); /* after the command name, which may hold spaces */
-	if (!state || state[1] != ' ' || state[2] != 'S')
+	char path[96];
+	if (thread_state(pid, tid) != 'S')
 		return false;
 	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-	if (!(f = fopen(path, "r")))
+	FILE *f = fopen(path, "r");
+	if (!f)
 		return false;
 	long nr = -1;
 	bool in_call = fscanf(f, "%ld", &nr) == 1 && nr >= 0;
@@ -752,7 +782,7 @@ static int take_queued_sigtrap(struct target *T, struct thread *t)
 		return -1;
 	for (;;) {
 		int st;
-		if (wait_status(t->tid, &st, __WALL) < 0 || !WIFSTOPPED(st))
+		if (wait_thread(T->pid, t->tid, &st) < 0 || !WIFSTOPPED(st))
 			return -1;
 		if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP)
 			return st;
@@ -838,8 +868,12 @@ void target_detach_all(struct target *T)
 			settle_trap(T, t);
 		T->watch->clear(t->tid);
 	}
-	while (T->nbps)
-		bp_remove(T, T->threads[0].tid, T->bps[0].addr); /* every thread is held */
+	struct thread *live = NULL; /* the bytes are written through a held thread not gone */
+	for (int i = 0; i < T->nthreads && !live; i++)
+		if (!T->threads[i].gone)
+			live = &T->threads[i];
+	while (live && T->nbps)
+		bp_remove(T, live->tid, T->bps[0].addr);
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)t->resume_sig);
