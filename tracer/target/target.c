@@ -486,6 +486,9 @@ static void other_stop(struct target *T, pid_t who, int st)
 	o->pending_status = st;
 }
 
+static bool sigtrap_queued(pid_t pid, pid_t tid);
+static int take_queued_sigtrap(struct target *T, struct thread *t);
+
 /* How long a step may go without any stop before the stepped thread is looked at. */
 #define STEP_LOOK_NS 2000000L
 
@@ -577,8 +580,14 @@ static int wait_trap(struct target *T, struct thread *t)
 		} else if (ev == 0) {
 			t->resume_sig = WSTOPSIG(st); /* a signal: delivered when the thread resumes */
 		}
-		if (ev == PTRACE_EVENT_STOP && cut_short)
-			return -1; /* stopped asleep: the step is not done, the thread stays stopped */
+		if (ev == PTRACE_EVENT_STOP && cut_short) {
+			/* Stopped asleep: the step is not done, the thread stays stopped. The call
+			 * the interrupt ended reported the step's trap, queued behind this stop: it
+			 * is taken, or the program would get it. */
+			if (sigtrap_queued(T->pid, tid))
+				take_queued_sigtrap(T, t);
+			return -1;
+		}
 		/* Any other event stop (an interrupt of ours): the step is still to be done. */
 		ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
 	}
