@@ -152,3 +152,78 @@ def test_ctrl_c_reaches_a_launched_program_once(tmp_path):
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, (status, text)
     assert "interrupts 1\r\n" in text, text
     assert "Interrupt: detached from pid" in text, text
+
+
+def launched_child(tracer):
+    end = time.time() + 20
+    while time.time() < end:
+        children = open(f"/proc/{tracer.pid}/task/{tracer.pid}/children").read().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.05)
+    raise AssertionError("the tracer started no program")
+
+
+def proc_state(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.parametrize("mode", ["slot", "delete"])
+def test_signal_while_the_leader_is_a_zombie_ends_the_tracer(tmp_path, mode):
+    """The program's main thread has exited alone (a zombie whose exit is reported only after
+    the other threads'), another thread still writes the key: SIGTERM to the tracer detaches
+    it without waiting on the zombie, passes the signal on, and ends with the program."""
+    out = tmp_path / "events.json"
+    tracer = subprocess.Popen([str(TRACER), "--format", "json", "-o", str(out), "-e", mode,
+                               "-m", "m", "-k", "42", "--", str(FIXTURES / "leader_exits"), "30"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        child = launched_child(tracer)
+        if mode == "slot":
+            wait_for_events(out, 20)  # (delete mode has none to report: no deletes)
+        end = time.time() + 20
+        while proc_state(child) != "Z" and time.time() < end:
+            time.sleep(0.05)
+        assert proc_state(child) == "Z"
+        tracer.send_signal(signal.SIGTERM)
+        _, err = tracer.communicate(timeout=20)
+    finally:
+        tracer.kill()
+    assert tracer.returncode == 128 + signal.SIGTERM, err
+    assert "Terminated: detached from pid" in err, err
+    end = json.loads(out.read_text().splitlines()[-1])
+    assert (end["type"], end["reason"], end["signal"]) == ("exit", "detached", signal.SIGTERM), end
+
+
+def test_leader_exiting_first_ends_with_the_programs_status(tmp_path):
+    """The main thread exits alone and the other thread ends the process later: every write
+    of the other thread is seen and the stream ends with the process's own exit status."""
+    t = run_trace(tmp_path, ["-m", "m", "-k", "42"], [FIXTURES / "leader_exits", "0.3"],
+                  timeout=60)
+    assert t.rc == 3, t.stderr
+    assert t.events[-1]["type"] == "exit" and t.events[-1]["status"] == 3, t.events[-1]
+    assert len([e for e in t.events if e["type"] == "write"]) > 10
+
+
+def test_attach_to_a_process_whose_main_thread_has_exited_is_refused_in_one_line(tmp_path):
+    """-p on a process whose main thread has already exited alone (a zombie until the
+    others are reaped): one line says why it cannot be traced, and the program, untouched,
+    runs on to its own end."""
+    prog = subprocess.Popen([str(FIXTURES / "leader_exits"), "2"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.time() + 20
+        while proc_state(prog.pid) != "Z" and time.time() < end:
+            time.sleep(0.02)
+        assert proc_state(prog.pid) == "Z"
+        done = subprocess.run([str(TRACER), "-m", "m", "-k", "42", "-p", str(prog.pid)],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode != 0
+        assert done.stderr == (f"mapviz-trace: pid {prog.pid}: its main thread has exited (the "
+                               "process lives on in its other threads); attaching to such a "
+                               "process is not supported\n"), done.stderr
+        prog.wait(timeout=30)
+    finally:
+        prog.kill()
+    assert prog.returncode == 3

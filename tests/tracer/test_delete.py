@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tracelib import EXAMPLES, FIXTURES, check_store_line, program_target
+from tracelib import EXAMPLES, FIXTURES, check_store_line, program_target, run_trace
 
 SEED = {"HMAP_SEED": "7"}
 
@@ -218,3 +218,17 @@ def test_deletes_from_several_threads(trace):
     fields = [e["field"] for e in t.of("write")]
     assert fields.count("count") == fields.count("elem") == 600
     assert fields.count("flags") == 1200  # hashWriting set and cleared, each delete
+
+
+def test_step_asleep_in_a_system_call_ends_while_another_thread_is_stopped(tmp_path):
+    """--step single-steps a delete into the map's free-like function, which sleeps in read(2)
+    until another thread writes the pipe; that thread first stops at a delete of its own (a
+    breakpoint kept for the loop while the step runs). The step must end (the sleeping thread
+    interrupted, its read restarted), not wait for ever, and the program get no SIGTRAP."""
+    t = run_trace(tmp_path, ["-e", "delete", "--step", "-m", "m", "-k", "42"],
+                  [FIXTURES / "step_sleeps"], timeout=60)
+    assert t.rc == 0, t.stderr
+    assert t.stdout == "deleted 1 1\n"
+    end = t.events[-1]
+    assert (end["type"], end["reason"], end["status"]) == ("exit", "exited", 0), end
+    assert any(e["type"] == "write" and e["op"] == "delete" for e in t.events), t.events

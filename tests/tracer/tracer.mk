@@ -6,7 +6,8 @@ TRACER_FIXTURES := $(BUILD)/tests/tracer/chain $(BUILD)/tests/tracer/dr7_test \
 	$(BUILD)/tests/tracer/strings \
 	$(BUILD)/tests/tracer/values \
 	$(BUILD)/tests/tracer/trap_test $(BUILD)/tests/tracer/own_traps $(BUILD)/tests/tracer/hammer \
-	$(BUILD)/tests/tracer/interrupts
+	$(BUILD)/tests/tracer/interrupts $(BUILD)/tests/tracer/leader_exits \
+	$(BUILD)/tests/tracer/step_sleeps
 # (tracer/tracer.mk is read after this file: name the binary, not $(TRACER_BIN))
 TEST_TARGETS += $(TRACER_FIXTURES) $(BUILD)/bin/mapviz-trace $(EXAMPLES)
 

@@ -181,16 +181,20 @@ static void pass_on(struct session *S, int sig, bool by_tty)
 }
 
 /* Waits for the program we launched (and detached from) to end, passing on to it every
- * ending signal the tracer gets meanwhile; its wait status, or -1. */
+ * ending signal the tracer gets meanwhile; its wait status, or -1. Threads of it that
+ * exited before the detach are still ours to reap, and its own exit is reported only after
+ * theirs: every child is reaped here. */
 static int wait_launched(struct session *S)
 {
 	struct idle_hook idle = {IDLE_FLUSH_NS, idle_pending, idle_flush, &S->stream};
 	for (;;) {
 		int st, sig;
 		bool by_tty;
-		if (target_wait_or_signal(S->tg.pid, &S->ending_signals, &st, &sig, &by_tty, &idle) ==
-		    S->tg.pid)
+		pid_t r = target_wait_or_signal(-1, &S->ending_signals, &st, &sig, &by_tty, &idle);
+		if (r == S->tg.pid)
 			return st;
+		if (r > 0)
+			continue;
 		if (!sig)
 			return -1;
 		pass_on(S, sig, by_tty);

@@ -40,6 +40,43 @@ static pid_t wait_status(pid_t pid, int *st, int options)
 	return r;
 }
 
+/* Thread tid's state letter from /proc (R, S, D, t, Z, ...); 0 when it is gone. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *state = strrchr(buf, ')'); /* after the command name, which may hold spaces */
+	return state && state[1] == ' ' ? state[2] : 0;
+}
+
+/*
+ * waitpid for thread tid of process pid, asked to stop: its status, or -1 when it will not
+ * report. The thread group leader, once it has exited, is a zombie whose exit the kernel
+ * reports only after every other thread's has been reaped, which the caller may be about to
+ * do: it is polled, and given up while it is such a zombie (its exit comes to the main loop
+ * later). Any other thread reports a stop or its exit soon.
+ */
+static pid_t wait_thread(pid_t pid, pid_t tid, int *st)
+{
+	if (tid != pid)
+		return wait_status(tid, st, __WALL);
+	for (long ns = 10000;; ns = ns < 1000000 ? 2 * ns : ns) {
+		pid_t r = waitpid(tid, st, __WALL | WNOHANG);
+		if (r != 0 && !(r < 0 && errno == EINTR))
+			return r;
+		if (thread_state(pid, tid) == 'Z')
+			return -1;
+		struct timespec pause = {0, ns};
+		nanosleep(&pause, NULL);
+	}
+}
+
 void target_fail(struct target *T, const char *fmt, ...)
 {
 	va_list ap;
@@ -141,10 +178,10 @@ void hold_threads(struct target *T, struct thread *current)
 		if (t == current || t->stopped || t->fresh)
 			continue;
 		int st;
-		pid_t r = wait_status(t->tid, &st, __WALL);
+		pid_t r = wait_thread(T->pid, t->tid, &st);
 		if (r < 0) {
 			t->stopped = true; /* gone: nothing to arm */
-			t->held = true;
+			t->held = t->gone = true;
 			continue;
 		}
 		t->stopped = true;
@@ -512,14 +549,66 @@ static void other_stop(struct target *T, pid_t who, int st)
 	o->pending_status = st;
 }
 
-/* Waits for the end of a single-step of t, keeping its signals for later delivery; the other
- * threads' stops meanwhile are handled by other_stop, or not waited for at all (alone). */
+static bool sigtrap_queued(pid_t pid, pid_t tid);
+static int take_queued_sigtrap(struct target *T, struct thread *t);
+
+/* How long a step may go without any stop before the stepped thread is looked at. */
+#define STEP_LOOK_NS 2000000L
+
+/* The next status of thread pid (-1: any traced thread); 0 when none came within ns. */
+static pid_t wait_within(pid_t pid, int *st, long ns)
+{
+	sigset_t child;
+	sigemptyset(&child);
+	sigaddset(&child, SIGCHLD);
+	pid_t r = waitpid(pid, st, __WALL | WNOHANG);
+	if (r != 0)
+		return r;
+	/* SIGCHLD is blocked while the loop runs: it is taken here. (During setup it is not,
+	 * and the handler may take it first: then this waits ns and the waitpid finds it.) */
+	struct timespec wait = {0, ns};
+	sigtimedwait(&child, NULL, &wait);
+	r = waitpid(pid, st, __WALL | WNOHANG);
+	return r < 0 && errno == EINTR ? 0 : r;
+}
+
+/* Whether thread tid sleeps inside a system call (state S, /proc/.../syscall naming one). */
+static bool asleep_in_syscall(pid_t pid, pid_t tid)
+{
+	char path[96];
+	if (thread_state(pid, tid) != 'S')
+		return false;
+	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	long nr = -1;
+	bool in_call = fscanf(f, "%ld", &nr) == 1 && nr >= 0;
+	fclose(f);
+	return in_call;
+}
+
+/*
+ * Waits for the end of the step of tid, keeping its signals for later delivery: 0 when the
+ * step ended, -1 when it did not (the thread is gone, or was stopped before the step ended).
+ * A step into a system call that sleeps can take for ever: what it waits for may be a thread
+ * kept stopped meanwhile (its trap is pending for the main loop), or, in Go, the goroutine
+ * may have gone on in another thread while this one idles. So a stepped thread found asleep
+ * in a system call is interrupted (the call is restarted when it resumes) and the step ends
+ * there, not done. alone: only tid is waited for (the others' stops stay queued).
+ */
 static int wait_trap(struct target *T, struct thread *t, bool alone)
 {
 	pid_t tid = t->tid;
+	bool cut_short = false; /* interrupted asleep: its interrupt stop ends the step */
 	for (;;) {
 		int st;
-		pid_t who = wait_status(alone ? tid : -1, &st, __WALL);
+		pid_t who = wait_within(alone ? tid : -1, &st, STEP_LOOK_NS);
+		if (who == 0) {
+			if (!cut_short && asleep_in_syscall(T->pid, tid))
+				cut_short = ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0;
+			continue;
+		}
 		if (who < 0)
 			return -1;
 		if (who != tid) {
@@ -550,6 +639,14 @@ static int wait_trap(struct target *T, struct thread *t, bool alone)
 			release_child(T, t->tid, ev);
 		} else if (ev == 0) {
 			t->resume_sig = WSTOPSIG(st); /* a signal: delivered when the thread resumes */
+		}
+		if (ev == PTRACE_EVENT_STOP && cut_short) {
+			/* Stopped asleep: the step is not done, the thread stays stopped. The call
+			 * the interrupt ended reported the step's trap, queued behind this stop: it
+			 * is taken, or the program would get it. */
+			if (sigtrap_queued(T->pid, tid))
+				take_queued_sigtrap(T, t);
+			return -1;
 		}
 		/* Any other event stop (an interrupt of ours): the step is still to be done. */
 		ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0);
@@ -719,6 +816,13 @@ void target_attach(struct target *T, pid_t pid)
 		T->pid = 0;
 		target_fail(T, "no such process: pid %d", (int)pid);
 	}
+	/* A main thread that has exited alone is a zombie until the others end: it cannot be
+	 * seized, and the process's memory and exit are reached through it. */
+	if (thread_state(pid, pid) == 'Z') {
+		T->pid = 0;
+		target_fail(T, "pid %d: its main thread has exited (the process lives on in its other "
+			    "threads); attaching to such a process is not supported", (int)pid);
+	}
 	/* Seize every thread; repeat until a pass finds no new one. */
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -789,7 +893,7 @@ static int take_queued_sigtrap(struct target *T, struct thread *t)
 		return -1;
 	for (;;) {
 		int st;
-		if (wait_status(t->tid, &st, __WALL) < 0 || !WIFSTOPPED(st))
+		if (wait_thread(T->pid, t->tid, &st) < 0 || !WIFSTOPPED(st))
 			return -1;
 		if ((st >> 16) == 0 && WSTOPSIG(st) == SIGTRAP)
 			return st;
@@ -875,8 +979,12 @@ void target_detach_all(struct target *T)
 			settle_trap(T, t);
 		T->watch->clear(t->tid);
 	}
-	while (T->nbps)
-		bp_remove(T, T->threads[0].tid, T->bps[0].addr); /* every thread is held */
+	struct thread *live = NULL; /* the bytes are written through a held thread not gone */
+	for (int i = 0; i < T->nthreads && !live; i++)
+		if (!T->threads[i].gone)
+			live = &T->threads[i];
+	while (live && T->nbps)
+		bp_remove(T, live->tid, T->bps[0].addr);
 	for (int i = 0; i < T->nthreads; i++) {
 		struct thread *t = &T->threads[i];
 		ptrace(PTRACE_DETACH, t->tid, 0, (void *)(long)t->resume_sig);

@@ -37,6 +37,7 @@ struct thread {
 	bool has_pending;  /* a wait status collected while holding it, not yet handled */
 	int pending_status;
 	bool fresh;        /* a new thread: arm it at its first stop */
+	bool gone;         /* exited (the leader, a zombie until the others are reaped) */
 	int resume_sig;    /* signal to deliver when resumed */
 	bool own_watch;    /* holds watches of its own (own), not the process-wide ones */
 	struct watch own[ARCH_MAX_WATCH];
