@@ -147,6 +147,21 @@ MUTANTS = [
              'snprintf(path, sizeof path, "/proc/%d/cwd", (int)pid);')],
            ["tests/tracer/test_attach.py::test_setup_error_leaves_attached_process_untouched"]),
 
+    # --- the race witness and the pictures ---
+    mutant("race-other-op-is-the-readers", "a race's other thread is named by the accessing thread's op",
+           [("tracer/modes/race.c", "e->other_op = who == T->race.holder ? T->race.holder_op : op;",
+             "e->other_op = e->op;")],
+           ["tests/tracer/test_race.py::test_a_reader_stopped_by_the_maps_check_has_its_race_reported_first"]),
+    mutant("svg-one-color-for-every-thread", "the picture gives every thread the first thread's color",
+           [("tracer/events/svg.c", "\tint known = thread_known(tid);\n\tif (known >= 0)\n\t\treturn known;",
+             "\tint known = thread_known(tid);\n\tif (known >= 0 || pic.nthreads)\n\t\treturn known >= 0 ? known : 0;")],
+           ["tests/tracer/test_svg.py"]),
+    mutant("print-text-children-off-by-one-cell", "print's bulk decode shows each live slot's neighbour",
+           [("gdb/mapviz_gdb/model/codec_base.py",
+             "return map(repr, itertools.compress(memoryview(cells).cast(self._digits.format[-1]), live))",
+             "return map(repr, itertools.compress(memoryview(cells).cast(self._digits.format[-1]), live[1:] + live[:1]))")],
+           ["tests/gdb/test_gdb_print_big.py", GDB_GO]),
+
     # --- hmap and its unit tests ---
     mutant("hmap-never-same-size-growth", "overflow buckets never start a same-size growth",
            [("hmap/hmap.c", "return noverflow >= (uint16_t)1 << (B & 15);", "return false;")],
