@@ -48,10 +48,15 @@ def test_a_reader_stopped_by_gos_check_has_its_race_reported_first(release):
     assert other["tid"] != race["tid"] and other["op"] == "delete", race
     assert deleter_tids(t) <= {other["tid"]}, race  # the thread seen setting hashWriting
     writer = funcs(other["stack"])
-    # Inside its delete: the innermost map function is a mapdelete (a callee of it, such
-    # as memclrNoHeapPointers clearing the elem, may be on top).
-    assert next(f for f in writer if f.startswith("runtime.map")).startswith("runtime.mapdelete"), writer
-    assert "main.deleter" in writer, writer
+    if any(f.startswith("runtime.map") for f in writer):
+        # Inside its delete: the innermost map function is a mapdelete (a callee of it, such
+        # as memclrNoHeapPointers clearing the elem, may be on top).
+        assert next(f for f in writer if f.startswith("runtime.map")).startswith("runtime.mapdelete"), writer
+        assert "main.deleter" in writer, writer
+    else:
+        # The deleting goroutine was on no thread (descheduled mid-delete, under load): the
+        # thread seen setting the flag, named above, is in Go's scheduler.
+        assert writer and all(f.startswith("runtime.") for f in writer), writer
     for r in t.of("race"):  # any race on the cells before it: the same two threads
         assert (r["tid"], r["other"]["tid"]) == (race["tid"], other["tid"]), r
     assert t.at[t.events.index(race)] < t.own_at(CHECK_MESSAGE), t.text  # the race first
