@@ -526,58 +526,58 @@ struct enumerator_search {
 	bool found;
 };
 
-static bool visit_enumerator(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
+/* Whether die is named s->name and has a signed constant value: then it is s's answer. */
+static bool take_named_value(Dwarf_Die *die, struct enumerator_search *s)
 {
-	(void)bias;
-	struct enumerator_search *s = arg;
-	Dwarf_Die child;
-	if (dwarf_tag(die) != DW_TAG_enumeration_type || dwarf_child(die, &child) != 0)
-		return false;
-	do {
-		const char *nm = dwarf_diename(&child);
-		Dwarf_Attribute a;
-		Dwarf_Sword v;
-		if (nm && strcmp(nm, s->name) == 0 && dwarf_attr(&child, DW_AT_const_value, &a) &&
-		    dwarf_formsdata(&a, &v) == 0) {
-			s->value = v;
-			s->found = true;
-			return true;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
-	return false;
-}
-
-bool dbg_enumerator(struct dbg *d, const char *name, int64_t *value)
-{
-	struct enumerator_search s = {.name = name};
-	walk_dies(d, visit_enumerator, &s);
-	if (s.found)
-		*value = s.value;
-	return s.found;
-}
-
-static bool visit_constant(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
-{
-	(void)bias;
-	struct enumerator_search *s = arg;
-	const char *nm;
+	const char *nm = dwarf_diename(die);
 	Dwarf_Attribute a;
 	Dwarf_Sword v;
-	if (dwarf_tag(die) != DW_TAG_constant || !(nm = dwarf_diename(die)) || strcmp(nm, s->name) != 0 ||
-	    !dwarf_attr(die, DW_AT_const_value, &a) || dwarf_formsdata(&a, &v) != 0)
+	if (!nm || strcmp(nm, s->name) != 0 || !dwarf_attr(die, DW_AT_const_value, &a) ||
+	    dwarf_formsdata(&a, &v) != 0)
 		return false;
 	s->value = v;
 	s->found = true;
 	return true;
 }
 
-bool dbg_constant(struct dbg *d, const char *name, int64_t *value)
+static bool visit_enumerator(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
+{
+	(void)bias;
+	Dwarf_Die child;
+	if (dwarf_tag(die) != DW_TAG_enumeration_type || dwarf_child(die, &child) != 0)
+		return false;
+	do {
+		if (take_named_value(&child, arg))
+			return true;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* The first DIE of the program's DWARF that visit takes for name, and its value. */
+static bool find_named_value(struct dbg *d, bool (*visit)(Dwarf_Die *, Dwarf_Addr, void *),
+			     const char *name, int64_t *value)
 {
 	struct enumerator_search s = {.name = name};
-	walk_dies(d, visit_constant, &s);
+	walk_dies(d, visit, &s);
 	if (s.found)
 		*value = s.value;
 	return s.found;
+}
+
+bool dbg_enumerator(struct dbg *d, const char *name, int64_t *value)
+{
+	return find_named_value(d, visit_enumerator, name, value);
+}
+
+static bool visit_constant(Dwarf_Die *die, Dwarf_Addr bias, void *arg)
+{
+	(void)bias;
+	return dwarf_tag(die) == DW_TAG_constant && take_named_value(die, arg);
+}
+
+bool dbg_constant(struct dbg *d, const char *name, int64_t *value)
+{
+	return find_named_value(d, visit_constant, name, value);
 }
 
 bool dwarf_peel(Dwarf_Die *type, Dwarf_Die *out)
